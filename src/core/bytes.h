@@ -1,0 +1,83 @@
+#pragma once
+// Bounds-checked little-endian byte buffers: the one way key records, file headers and network
+// frames are written and parsed. A read past the end throws ErrorKind::kParse naming `what`
+// and the offset, so a truncated input is rejected, never parsed.
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "core/error.h"
+
+namespace fss {
+
+class ByteWriter {
+ public:
+  template <typename T>
+    requires std::is_trivially_copyable_v<T>
+  void put(const T& value) {
+    put_bytes({reinterpret_cast<const uint8_t*>(&value), sizeof(T)});
+  }
+  template <typename T>
+    requires std::is_trivially_copyable_v<T>
+  void put_array(std::span<const T> values) {
+    put_bytes({reinterpret_cast<const uint8_t*>(values.data()), values.size_bytes()});
+  }
+  void put_bytes(std::span<const uint8_t> bytes) { data_.insert(data_.end(), bytes.begin(), bytes.end()); }
+
+  const std::vector<uint8_t>& data() const { return data_; }
+  std::vector<uint8_t>& data() { return data_; }
+  std::vector<uint8_t> take() { return std::move(data_); }
+  size_t size() const { return data_.size(); }
+
+ private:
+  std::vector<uint8_t> data_;
+};
+
+class ByteReader {
+ public:
+  // `source` names the input in error messages (a file name, "key record dpf#12", ...).
+  ByteReader(std::span<const uint8_t> data, std::string source)
+      : data_(data), source_(std::move(source)) {}
+
+  template <typename T>
+    requires std::is_trivially_copyable_v<T>
+  T get(const char* what) {
+    T value;
+    std::memcpy(&value, take(sizeof(T), what).data(), sizeof(T));
+    return value;
+  }
+  template <typename T>
+    requires std::is_trivially_copyable_v<T>
+  void get_array(std::span<T> out, const char* what) {
+    std::memcpy(out.data(), take(out.size_bytes(), what).data(), out.size_bytes());
+  }
+  // The next `count` bytes, without copying.
+  std::span<const uint8_t> take(size_t count, const char* what) {
+    if (count > remaining())
+      fail(ErrorKind::kParse, "{}: truncated at offset {}: {} needs {} bytes, {} left", source_,
+           offset_, what, count, remaining());
+    auto out = data_.subspan(offset_, count);
+    offset_ += count;
+    return out;
+  }
+  // Fails unless every byte was consumed (trailing garbage is corruption too).
+  void expect_end() const {
+    if (remaining() != 0)
+      fail(ErrorKind::kParse, "{}: {} unexpected trailing bytes at offset {}", source_, remaining(),
+           offset_);
+  }
+
+  size_t offset() const { return offset_; }
+  size_t remaining() const { return data_.size() - offset_; }
+  const std::string& source() const { return source_; }
+
+ private:
+  std::span<const uint8_t> data_;
+  std::string source_;
+  size_t offset_ = 0;
+};
+
+}  // namespace fss

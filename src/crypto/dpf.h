@@ -1,0 +1,80 @@
+#pragma once
+// Distributed point functions (Boyle-Gilboa-Ishai 2016) with early termination, the DPF-based
+// comparison of SIGMA, and full-domain evaluation (PROTOCOLS.md §1).
+//
+// Construction. Seeds are 128-bit blocks whose bit 0 is the control bit t (127 seed bits + 1).
+// A node (s, t) expands to children G_L(s') and G_R(s') with s' = s without its control bit and
+// G the fixed-key MMO PRG (PrgStream::kLeft / kRight). Level correction word: one block `cw`
+// whose bit 0 is the left control-bit correction, plus one bit for the right control-bit
+// correction. Party 0 starts with t = 0, party 1 with t = 1.
+// Early termination: the tree stops at depth L = n - nu where nu = min(n, floor(log2(128/l)));
+// a leaf block (G_convert of the leaf seed) holds 2^nu slots of (128 >> nu) bits, of which the
+// low l bits are used. Outputs: l = 1 gives XOR shares of beta*[x == alpha]; l > 1 gives
+// additive shares mod 2^l.
+//
+// Keys of one gate are a batch stored structure-of-arrays, level-major ([level][key]) so that
+// one GPU thread per key reads correction words coalesced.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/bytes.h"
+#include "crypto/block.h"
+
+namespace fss {
+
+struct DpfParams {
+  int n = 0;         // input bits, 1..64
+  int out_bits = 1;  // l, 1..64
+
+  // nu: domain bits resolved inside the leaf block.
+  int leaf_bits() const;
+  // L = n - nu: tree levels walked per evaluation.
+  int levels() const { return n - leaf_bits(); }
+};
+
+// Serialized bytes of one key: 16 (root seed) + 16*L (seed/left-bit CWs) + ceil(L/8)
+// (right-bit CWs) + 16 (leaf CW). Matches serialize() exactly, per key, plus
+// dpf_batch_header_bytes once per batch.
+uint64_t dpf_key_bytes(const DpfParams& params);
+inline constexpr uint64_t kDpfBatchHeaderBytes = 16;  // n, l, count
+
+struct DpfKeyBatch {
+  DpfParams params;
+  uint64_t count = 0;
+  std::vector<Block> root;            // [count]; bit 0 of party b's root is b
+  std::vector<Block> level_cw;        // [levels][count]; bit 0 = left control-bit CW
+  std::vector<uint64_t> right_t_cw;   // [count]; bit i = right control-bit CW of level i
+  std::vector<Block> leaf_cw;         // [count]
+};
+
+struct DpfKeyPair {
+  DpfKeyBatch party[2];
+};
+
+// Generates keys for f_{alpha_i, beta_i}, i < alphas.size(). alphas[i] < 2^n and
+// betas[i] < 2^l (l = 1: beta in {0, 1}). All randomness is derived from `seed`: key i's root
+// seeds are AES_seed(2i) and AES_seed(2i+1), so keygen is parallel and reproducible on any
+// backend. Throws kInvalidArgument on out-of-range parameters or sizes.
+DpfKeyPair dpf_gen(const DpfParams& params, std::span<const uint64_t> alphas,
+                   std::span<const uint64_t> betas, Block seed);
+
+// out[i] = party's share of f_i(xs[i]) (XOR share in bit 0 for l = 1, additive mod 2^l else).
+void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
+              std::span<uint64_t> out);
+
+// SIGMA's comparison: out[i] = party's XOR share of 1{xs[i] < alpha_i} (needs l = 1 keys with
+// beta = 1), from a single path evaluation per key.
+void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
+                      std::span<uint8_t> out);
+
+// Full-domain evaluation of key `index` (l = 1): bit x of `out` (word x/64, bit x%64) is the
+// party's XOR share of f(x), for every x < 2^n. out.size() must be ceil(2^n / 64).
+void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, uint64_t index,
+                          std::span<uint64_t> out);
+
+void serialize(const DpfKeyBatch& keys, ByteWriter& out);
+// Throws kParse on truncated or inconsistent input (bad n/l, count overflow).
+DpfKeyBatch deserialize_dpf_keys(ByteReader& in);
+
+}  // namespace fss
