@@ -1,1 +1,384 @@
-// placeholder
+#include "mpc/key_stream.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <system_error>
+#include <utility>
+
+#include "core/error.h"
+
+namespace fss {
+namespace {
+
+constexpr std::array<uint8_t, 8> kStreamMagic = {'F', 'S', 'S', 'K', 'E', 'Y', 'S', '\0'};
+constexpr uint32_t kRecordMagic = 0x4345524B;  // "KREC" in little-endian byte order
+constexpr size_t kStreamHeaderBytes = 64;
+constexpr size_t kRecordHeaderBytes = 32;
+constexpr size_t kPayloadAlignment = 16;
+constexpr size_t kTrailerBytes = 32;
+constexpr std::array<uint8_t, kPayloadAlignment> kZeros{};
+
+size_t padding_after(uint64_t payload_bytes) {
+  return (kPayloadAlignment - payload_bytes % kPayloadAlignment) % kPayloadAlignment;
+}
+
+class Sha256 {
+ public:
+  Sha256() : context_(EVP_MD_CTX_new()) {
+    if (context_ == nullptr || EVP_DigestInit_ex(context_, EVP_sha256(), nullptr) != 1)
+      fail(ErrorKind::kInternal, "OpenSSL: cannot initialise SHA-256");
+  }
+  ~Sha256() { EVP_MD_CTX_free(context_); }
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+
+  void update(std::span<const uint8_t> bytes) {
+    if (EVP_DigestUpdate(context_, bytes.data(), bytes.size()) != 1)
+      fail(ErrorKind::kInternal, "OpenSSL: SHA-256 update failed");
+  }
+  std::array<uint8_t, 32> finish() {
+    std::array<uint8_t, 32> digest;
+    unsigned int length = 0;
+    if (EVP_DigestFinal_ex(context_, digest.data(), &length) != 1 || length != digest.size())
+      fail(ErrorKind::kInternal, "OpenSSL: SHA-256 final failed");
+    return digest;
+  }
+
+ private:
+  EVP_MD_CTX* context_;
+};
+
+void check_party(int party) {
+  if (party != 0 && party != 1)
+    fail(ErrorKind::kInvalidArgument, "key stream: party must be 0 or 1, got {}", party);
+}
+
+// "#12 dcf[4096]"
+std::string describe_record(uint64_t sequence, GateKind kind, uint64_t elements) {
+  std::string name = gate_kind_name(kind);
+  if (name == "unknown") name = fmt::format("gate_kind_{}", static_cast<uint16_t>(kind));
+  return fmt::format("#{} {}[{}]", sequence, name, elements);
+}
+
+// The first bytes of a hash, enough to tell two configurations apart in a message.
+std::string hash_prefix(std::span<const uint8_t> hash) {
+  return fmt::format("{:02x}{:02x}{:02x}{:02x}…", hash[0], hash[1], hash[2], hash[3]);
+}
+
+std::vector<uint8_t> stream_header(int party, const ConfigHash& config) {
+  ByteWriter header;
+  header.put_array(std::span<const uint8_t>(kStreamMagic));
+  header.put<uint32_t>(kKeyStreamVersion);
+  header.put<uint8_t>(static_cast<uint8_t>(party));
+  header.put_bytes(std::span(kZeros).first(3));
+  header.put_array(std::span<const uint8_t>(config));
+  header.put_bytes(std::span(kZeros).first(16));
+  FSS_CHECK(header.size() == kStreamHeaderBytes);
+  return header.take();
+}
+
+void check_magic_and_version(std::span<const uint8_t> stream, const std::string& source) {
+  ByteReader header(stream, source);
+  const auto magic = header.take(kStreamMagic.size(), "stream magic");
+  if (!std::equal(magic.begin(), magic.end(), kStreamMagic.begin()))
+    fail(ErrorKind::kParse, "{} is not a key stream (bad magic at offset 0)", source);
+  const auto version = header.get<uint32_t>("format version");
+  if (version != kKeyStreamVersion)
+    fail(ErrorKind::kParse, "{} has key stream format version {}; this build reads version {}",
+         source, version, kKeyStreamVersion);
+}
+
+void check_party_and_config(std::span<const uint8_t> stream, const std::string& source, int party,
+                            const ConfigHash& config) {
+  ByteReader header(stream, source);
+  header.take(kStreamMagic.size() + sizeof(uint32_t), "stream magic and version");
+  const int stream_party = header.get<uint8_t>("party");
+  if (stream_party != party)
+    fail(ErrorKind::kMismatch, "{} is for party {}, this is party {}", source, stream_party, party);
+  const auto reserved = header.take(3, "reserved bytes");
+  const auto stream_config = header.take(config.size(), "config hash");
+  if (!std::equal(stream_config.begin(), stream_config.end(), config.begin()))
+    fail(ErrorKind::kMismatch, "{} was made for another configuration (hash {} vs {} expected)",
+         source, hash_prefix(stream_config), hash_prefix(config));
+  const auto reserved_tail = header.take(16, "reserved bytes");
+  const auto is_zero = [](uint8_t byte) { return byte == 0; };
+  if (!std::all_of(reserved.begin(), reserved.end(), is_zero) ||
+      !std::all_of(reserved_tail.begin(), reserved_tail.end(), is_zero))
+    fail(ErrorKind::kParse, "{}: nonzero reserved bytes in the stream header", source);
+}
+
+[[noreturn]] void fail_io(const std::string& what, const std::filesystem::path& path) {
+  const int error = errno;
+  fail(ErrorKind::kIo, "{} {}: {}", what, path.string(), std::strerror(error));
+}
+
+}  // namespace
+
+ConfigHash config_hash(std::string_view run_config) {
+  Sha256 sha;
+  sha.update({reinterpret_cast<const uint8_t*>(run_config.data()), run_config.size()});
+  return sha.finish();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writer
+
+struct KeyStreamWriter::Impl {
+  bool to_file = false;
+  std::vector<uint8_t> memory;
+  std::filesystem::path path;
+  std::filesystem::path temp_path;
+  std::FILE* file = nullptr;
+  std::unique_ptr<Sha256> checksum;  // files only
+  uint64_t records = 0;
+  uint64_t bytes = 0;
+  bool committed = false;
+
+  ~Impl() {
+    if (file != nullptr) std::fclose(file);
+    if (to_file && !committed) {
+      std::error_code ignored;  // nothing useful to do if the cleanup itself fails
+      std::filesystem::remove(temp_path, ignored);
+    }
+  }
+
+  void append(std::span<const uint8_t> data) {
+    if (data.empty()) return;
+    bytes += data.size();
+    if (!to_file) {
+      memory.insert(memory.end(), data.begin(), data.end());
+      return;
+    }
+    checksum->update(data);
+    if (std::fwrite(data.data(), 1, data.size(), file) != data.size())
+      fail_io("cannot write key file", temp_path);
+  }
+};
+
+KeyStreamWriter::KeyStreamWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+KeyStreamWriter::KeyStreamWriter(KeyStreamWriter&&) noexcept = default;
+KeyStreamWriter& KeyStreamWriter::operator=(KeyStreamWriter&&) noexcept = default;
+KeyStreamWriter::~KeyStreamWriter() = default;
+
+KeyStreamWriter KeyStreamWriter::to_memory(int party, const ConfigHash& config) {
+  check_party(party);
+  auto impl = std::make_unique<Impl>();
+  impl->append(stream_header(party, config));
+  return KeyStreamWriter(std::move(impl));
+}
+
+KeyStreamWriter KeyStreamWriter::to_file(const std::filesystem::path& path, int party,
+                                         const ConfigHash& config) {
+  check_party(party);
+  auto impl = std::make_unique<Impl>();
+  impl->to_file = true;
+  impl->path = path;
+  impl->temp_path = path;
+  impl->temp_path += ".tmp";
+  impl->checksum = std::make_unique<Sha256>();
+  impl->file = std::fopen(impl->temp_path.c_str(), "wb");
+  if (impl->file == nullptr) fail_io("cannot create key file", impl->temp_path);
+  std::setvbuf(impl->file, nullptr, _IOFBF, size_t{1} << 20);
+  impl->append(stream_header(party, config));
+  return KeyStreamWriter(std::move(impl));
+}
+
+void KeyStreamWriter::write_record(GateKind kind, uint64_t elements,
+                                   std::span<const uint8_t> payload) {
+  FSS_CHECK(!impl_->committed, "key stream: write_record after commit");
+  ByteWriter header;
+  header.put<uint32_t>(kRecordMagic);
+  header.put<uint16_t>(static_cast<uint16_t>(kind));
+  header.put<uint16_t>(0);
+  header.put<uint64_t>(impl_->records);
+  header.put<uint64_t>(elements);
+  header.put<uint64_t>(payload.size());
+  FSS_CHECK(header.size() == kRecordHeaderBytes);
+  impl_->append(header.data());
+  impl_->append(payload);
+  impl_->append(std::span(kZeros).first(padding_after(payload.size())));
+  ++impl_->records;
+}
+
+void KeyStreamWriter::commit() {
+  FSS_CHECK(!impl_->committed, "key stream: commit twice");
+  if (impl_->to_file) {
+    const auto trailer = impl_->checksum->finish();
+    std::FILE* file = std::exchange(impl_->file, nullptr);
+    const bool written = std::fwrite(trailer.data(), 1, trailer.size(), file) == trailer.size() &&
+                         std::fflush(file) == 0 && ::fsync(fileno(file)) == 0;
+    const int write_errno = errno;
+    if (std::fclose(file) != 0 || !written) {
+      if (!written) errno = write_errno;  // report the write error, not fclose's
+      fail_io("cannot write key file", impl_->temp_path);
+    }
+    impl_->bytes += trailer.size();
+    std::error_code error;
+    std::filesystem::rename(impl_->temp_path, impl_->path, error);
+    if (error)
+      fail(ErrorKind::kIo, "cannot rename {} to {}: {}", impl_->temp_path.string(),
+           impl_->path.string(), error.message());
+  }
+  impl_->committed = true;
+}
+
+std::vector<uint8_t> KeyStreamWriter::take_bytes() {
+  FSS_CHECK(!impl_->to_file && impl_->committed,
+            "key stream: take_bytes needs a committed memory writer");
+  return std::move(impl_->memory);
+}
+
+uint64_t KeyStreamWriter::records_written() const { return impl_->records; }
+uint64_t KeyStreamWriter::bytes_written() const { return impl_->bytes; }
+
+// ---------------------------------------------------------------------------------------------
+// Reader
+
+struct KeyStreamReader::Impl {
+  Impl(std::span<const uint8_t> stream, std::string source) : cursor(stream, std::move(source)) {}
+  ~Impl() {
+    if (mapping != nullptr) ::munmap(mapping, mapping_bytes);
+  }
+
+  void* mapping = nullptr;  // files only
+  size_t mapping_bytes = 0;
+  ByteReader cursor;  // over the stream without its trailer; offsets are stream offsets
+  uint64_t records = 0;
+};
+
+KeyStreamReader::KeyStreamReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+KeyStreamReader::KeyStreamReader(KeyStreamReader&&) noexcept = default;
+KeyStreamReader& KeyStreamReader::operator=(KeyStreamReader&&) noexcept = default;
+KeyStreamReader::~KeyStreamReader() = default;
+
+KeyStreamReader KeyStreamReader::from_memory(std::span<const uint8_t> bytes, int party,
+                                             const ConfigHash& config, std::string source) {
+  check_party(party);
+  if (bytes.size() < kStreamHeaderBytes)
+    fail(ErrorKind::kParse, "{} is truncated: {} bytes, the stream header alone has {}", source,
+         bytes.size(), kStreamHeaderBytes);
+  check_magic_and_version(bytes, source);
+  check_party_and_config(bytes, source, party, config);
+  auto impl = std::make_unique<Impl>(bytes, std::move(source));
+  impl->cursor.take(kStreamHeaderBytes, "stream header");
+  return KeyStreamReader(std::move(impl));
+}
+
+KeyStreamReader KeyStreamReader::from_file(const std::filesystem::path& path, int party,
+                                           const ConfigHash& config) {
+  check_party(party);
+  const std::string source = "key file " + path.string();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail_io("cannot open key file", path);
+  struct stat info;
+  if (::fstat(fd, &info) != 0) {
+    const int stat_errno = errno;
+    ::close(fd);
+    errno = stat_errno;
+    fail_io("cannot stat key file", path);
+  }
+  const size_t file_bytes = static_cast<size_t>(info.st_size);
+  if (file_bytes < kStreamHeaderBytes + kTrailerBytes) {
+    ::close(fd);
+    fail(ErrorKind::kParse, "{} is truncated: {} bytes, a key file has at least {}", source,
+         file_bytes, kStreamHeaderBytes + kTrailerBytes);
+  }
+  void* mapping = ::mmap(nullptr, file_bytes, PROT_READ, MAP_PRIVATE, fd, 0);
+  const int map_errno = errno;
+  ::close(fd);  // the mapping keeps the file open
+  if (mapping == MAP_FAILED) {
+    errno = map_errno;
+    fail_io("cannot map key file", path);
+  }
+  ::madvise(mapping, file_bytes, MADV_SEQUENTIAL);  // a hint only; failure is harmless
+
+  const std::span<const uint8_t> file(static_cast<const uint8_t*>(mapping), file_bytes);
+  const auto stream = file.first(file_bytes - kTrailerBytes);
+  auto impl = std::make_unique<Impl>(stream, source);
+  impl->mapping = mapping;  // unmapped by ~Impl from here on, also if a check below throws
+  impl->mapping_bytes = file_bytes;
+
+  check_magic_and_version(stream, source);
+  Sha256 sha;
+  sha.update(stream);
+  const auto digest = sha.finish();
+  const auto trailer = file.last(kTrailerBytes);
+  if (!std::equal(trailer.begin(), trailer.end(), digest.begin()))
+    fail(ErrorKind::kParse, "{} is corrupted: checksum mismatch", source);
+  check_party_and_config(stream, source, party, config);
+  impl->cursor.take(kStreamHeaderBytes, "stream header");
+  return KeyStreamReader(std::move(impl));
+}
+
+std::span<const uint8_t> KeyStreamReader::read_record(GateKind expected,
+                                                      uint64_t expected_elements) {
+  ByteReader& cursor = impl_->cursor;
+  const size_t offset = cursor.offset();
+  const auto wanted = [&] { return describe_record(impl_->records, expected, expected_elements); };
+  if (cursor.remaining() == 0)
+    fail(ErrorKind::kMismatch, "{}: expected record {} but the stream ends at offset {}",
+         cursor.source(), wanted(), offset);
+
+  ByteReader header(cursor.take(kRecordHeaderBytes, "record header"), cursor.source());
+  const auto magic = header.get<uint32_t>("record magic");
+  const auto kind = static_cast<GateKind>(header.get<uint16_t>("gate kind"));
+  const auto reserved = header.get<uint16_t>("reserved");
+  const auto sequence = header.get<uint64_t>("sequence number");
+  const auto elements = header.get<uint64_t>("element count");
+  const auto payload_bytes = header.get<uint64_t>("payload length");
+  if (magic != kRecordMagic || reserved != 0)
+    fail(ErrorKind::kParse, "{}: no valid record header at offset {} (expected record {})",
+         cursor.source(), offset, wanted());
+  if (kind != expected || elements != expected_elements || sequence != impl_->records)
+    fail(ErrorKind::kMismatch, "{}: expected record {} but found {} at offset {}", cursor.source(),
+         wanted(), describe_record(sequence, kind, elements), offset);
+
+  const auto payload = cursor.take(payload_bytes, "record payload");
+  const auto padding = cursor.take(padding_after(payload_bytes), "record padding");
+  if (!std::all_of(padding.begin(), padding.end(), [](uint8_t byte) { return byte == 0; }))
+    fail(ErrorKind::kParse, "{}: nonzero padding after record {} at offset {}", cursor.source(),
+         wanted(), offset);
+  ++impl_->records;
+  return payload;
+}
+
+ByteReader KeyStreamReader::record_reader(GateKind expected, uint64_t expected_elements) {
+  const auto payload = read_record(expected, expected_elements);
+  return ByteReader(payload,
+                    fmt::format("{} record {}", impl_->cursor.source(),
+                                describe_record(impl_->records - 1, expected, expected_elements)));
+}
+
+bool KeyStreamReader::at_end() const { return impl_->cursor.remaining() == 0; }
+
+void KeyStreamReader::expect_end() const {
+  const ByteReader& cursor = impl_->cursor;
+  if (cursor.remaining() == 0) return;
+  ByteReader next = cursor;
+  const size_t offset = next.offset();
+  if (next.remaining() >= kRecordHeaderBytes &&
+      next.get<uint32_t>("record magic") == kRecordMagic) {
+    const auto kind = static_cast<GateKind>(next.get<uint16_t>("gate kind"));
+    next.get<uint16_t>("reserved");
+    const auto sequence = next.get<uint64_t>("sequence number");
+    const auto elements = next.get<uint64_t>("element count");
+    fail(ErrorKind::kMismatch,
+         "{}: expected the end after {} records but found record {} at offset {}", cursor.source(),
+         impl_->records, describe_record(sequence, kind, elements), offset);
+  }
+  fail(ErrorKind::kParse, "{}: {} unexpected trailing bytes at offset {}", cursor.source(),
+       cursor.remaining(), offset);
+}
+
+uint64_t KeyStreamReader::records_read() const { return impl_->records; }
+const std::string& KeyStreamReader::source() const { return impl_->cursor.source(); }
+
+}  // namespace fss

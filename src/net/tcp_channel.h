@@ -11,7 +11,7 @@ namespace fss {
 
 struct TcpOptions : ChannelOptions {
   std::chrono::milliseconds connect_deadline{30'000};  // connect retries / accept wait until then
-  int socket_buffer_bytes = 8 << 20;
+  int socket_buffer_bytes = 8 << 20;  // SO_SNDBUF/SO_RCVBUF; <= 0 keeps the kernel's autotuning
 };
 
 // Listens on host:port (port 0 picks a free port, see port()).

@@ -1,0 +1,27 @@
+#pragma once
+// Bit-packing of n-bit ring values: the wire format of every open. Value i occupies bits
+// [i*n, (i+1)*n) of a little-endian bit stream (bit k is bit k%8 of byte k/8), so `count`
+// values take exactly packed_bytes(count, n) = ceil(count*n / 8) bytes; the unused high bits
+// of the last byte are zero. Packing and unpacking move 64-bit words, not single bits.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace fss {
+
+// ceil(count * n / 8). Throws kInvalidArgument unless 1 <= n <= 64.
+size_t packed_bytes(size_t count, int n);
+
+// Packs the low n bits of each value (higher bits are ignored). Throws kInvalidArgument if
+// n is outside 1..64 or out.size() != packed_bytes(values.size(), n).
+void pack(std::span<const uint64_t> values, int n, std::span<uint8_t> out);
+std::vector<uint8_t> pack(std::span<const uint64_t> values, int n);
+
+// Inverse of pack: out.size() values of n bits each. Throws kParse if bytes.size() !=
+// packed_bytes(out.size(), n) or the padding bits of the last byte are not zero (a packed
+// buffer has one valid encoding), kInvalidArgument if n is outside 1..64.
+void unpack(std::span<const uint8_t> bytes, int n, std::span<uint64_t> out);
+std::vector<uint64_t> unpack(std::span<const uint8_t> bytes, int n, size_t count);
+
+}  // namespace fss

@@ -1,0 +1,107 @@
+#pragma once
+// Key streams (ARCHITECTURE.md §2): the dealer writes one per party, in memory or to a file,
+// and the party reads its records back in exactly the order they were written. Every record
+// is framed; a reader that meets a record other than the one it asks for throws kMismatch
+// naming both, so a misaligned stream is never parsed as key material.
+//
+// Format (little-endian):
+//   stream header, 64 bytes: "FSSKEYS\0", format version u32, party u8, 3 zero bytes,
+//     config hash (32 bytes: config_hash of the run configuration), 16 zero bytes;
+//   records: header {magic "KREC" u32, gate kind u16, zero u16, sequence number u64 (0, 1, ...),
+//     element count u64, payload length u64}, the payload, zero padding to a multiple of 16
+//     bytes, so that every payload starts 16-byte aligned within the stream;
+//   files only: a trailer, SHA-256 of every byte before it.
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/bytes.h"
+#include "mpc/gate_kind.h"
+
+namespace fss {
+
+inline constexpr uint32_t kKeyStreamVersion = 1;
+
+// SHA-256 of the caller's canonical description of the run (model, shapes, protocol
+// choices, ...). Dealer and party must compute it from the same string.
+using ConfigHash = std::array<uint8_t, 32>;
+ConfigHash config_hash(std::string_view run_config);
+
+class KeyStreamWriter {
+ public:
+  // Collects the stream in memory; take_bytes() hands it over after commit().
+  static KeyStreamWriter to_memory(int party, const ConfigHash& config);
+  // Writes "<path>.tmp" and renames it to `path` on commit(). A writer destroyed before
+  // commit() removes the temporary file, so `path` is either complete or untouched.
+  // Throws kIo if the file cannot be created, kInvalidArgument unless party is 0 or 1.
+  static KeyStreamWriter to_file(const std::filesystem::path& path, int party,
+                                 const ConfigHash& config);
+
+  KeyStreamWriter(KeyStreamWriter&&) noexcept;
+  KeyStreamWriter& operator=(KeyStreamWriter&&) noexcept;
+  ~KeyStreamWriter();
+
+  // Appends record #records_written(): `elements` is the gate's element count, checked by
+  // the reader; the payload is opaque here. Throws kIo on a write error.
+  void write_record(GateKind kind, uint64_t elements, std::span<const uint8_t> payload);
+  // Finishes the stream (file: trailer, flush, fsync, rename). No records may follow.
+  void commit();
+  // The committed in-memory stream (memory writers only).
+  std::vector<uint8_t> take_bytes();
+
+  uint64_t records_written() const;
+  uint64_t bytes_written() const;  // so far, including headers and padding
+
+ private:
+  struct Impl;
+  explicit KeyStreamWriter(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads records in order. Construction verifies the stream header: magic, format version
+// (kParse), party and configuration hash (kMismatch). A truncated or malformed record is
+// kParse naming the offset; an unexpected record or the end of the stream where a record is
+// expected is kMismatch. After an error the reader must not be used further.
+class KeyStreamReader {
+ public:
+  // Reads a stream held by the caller; `bytes` must outlive the reader and its payloads.
+  static KeyStreamReader from_memory(std::span<const uint8_t> bytes, int party,
+                                     const ConfigHash& config,
+                                     std::string source = "key stream (memory)");
+  // Maps a key file and verifies its checksum once (a read of the whole file) before any
+  // record is returned; a file that changed by a single byte is kParse ("... is corrupted").
+  // Throws kIo if the file cannot be opened or mapped.
+  static KeyStreamReader from_file(const std::filesystem::path& path, int party,
+                                   const ConfigHash& config);
+
+  KeyStreamReader(KeyStreamReader&&) noexcept;
+  KeyStreamReader& operator=(KeyStreamReader&&) noexcept;
+  ~KeyStreamReader();
+
+  // The payload of the next record, which must be record #records_read() of `expected` kind
+  // with `expected_elements` elements. The span lives as long as the reader (and, for
+  // memory streams, the caller's bytes).
+  std::span<const uint8_t> read_record(GateKind expected, uint64_t expected_elements);
+  // read_record's payload as a ByteReader whose messages name the record
+  // ("key file P0.keys record #12 dcf[4096]").
+  ByteReader record_reader(GateKind expected, uint64_t expected_elements);
+
+  bool at_end() const;
+  // Throws kMismatch, naming the next record, unless every record has been read.
+  void expect_end() const;
+
+  uint64_t records_read() const;
+  const std::string& source() const;
+
+ private:
+  struct Impl;
+  explicit KeyStreamReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fss
