@@ -35,17 +35,17 @@ struct DpfParams {
 
 // Serialized bytes of one key: 16 (root seed) + 16*L (seed/left-bit CWs) + ceil(L/8)
 // (right-bit CWs) + 16 (leaf CW). Matches serialize() exactly, per key, plus
-// dpf_batch_header_bytes once per batch.
+// kDpfBatchHeaderBytes once per batch.
 uint64_t dpf_key_bytes(const DpfParams& params);
 inline constexpr uint64_t kDpfBatchHeaderBytes = 16;  // n, l, count
 
 struct DpfKeyBatch {
   DpfParams params;
   uint64_t count = 0;
-  std::vector<Block> root;            // [count]; bit 0 of party b's root is b
-  std::vector<Block> level_cw;        // [levels][count]; bit 0 = left control-bit CW
-  std::vector<uint64_t> right_t_cw;   // [count]; bit i = right control-bit CW of level i
-  std::vector<Block> leaf_cw;         // [count]
+  std::vector<Block> root;           // [count]; bit 0 of party b's root is b
+  std::vector<Block> level_cw;       // [levels][count]; bit 0 = left control-bit CW
+  std::vector<uint64_t> right_t_cw;  // [count]; bit i = right control-bit CW of level i
+  std::vector<Block> leaf_cw;        // [count]
 };
 
 struct DpfKeyPair {
@@ -60,6 +60,8 @@ DpfKeyPair dpf_gen(const DpfParams& params, std::span<const uint64_t> alphas,
                    std::span<const uint64_t> betas, Block seed);
 
 // out[i] = party's share of f_i(xs[i]) (XOR share in bit 0 for l = 1, additive mod 2^l else).
+// The evaluation functions throw kInvalidArgument when sizes differ from keys.count, an input
+// is not below 2^n, or a key's root does not belong to `party`.
 void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
               std::span<uint64_t> out);
 
@@ -74,7 +76,9 @@ void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, uint64_t index,
                           std::span<uint64_t> out);
 
 void serialize(const DpfKeyBatch& keys, ByteWriter& out);
-// Throws kParse on truncated or inconsistent input (bad n/l, count overflow).
+// Reads one batch (a gate's key record may hold more after it: the caller checks the end).
+// Throws kParse on truncated or inconsistent input: n or l outside 1..64, more keys than
+// the remaining bytes hold, roots of both parties in one batch, nonzero padding bits.
 DpfKeyBatch deserialize_dpf_keys(ByteReader& in);
 
 }  // namespace fss

@@ -12,7 +12,19 @@ enum class GateKind : uint16_t {
   kDpfCompare = 3,
   kMaskedOpen = 4,
   kBeaverTriple = 5,
-  // Protocol gates (truncation, comparison, lookups, SUF gates, ...) take 6 onwards.
+  // SIGMA gates (PROTOCOLS.md §2-8).
+  kTruncateReduce = 6,
+  kGapLrs = 7,
+  kGapArs = 8,
+  kSignExtend = 9,
+  kDrelu = 10,
+  kSelect = 11,
+  kSelectLin = 12,
+  kLut = 13,
+  kMul = 14,
+  kSquare = 15,
+  kMatmul = 16,
+  // 17-63 reserved for further SIGMA gates, 64-127 for SUF gates.
   kTest = 0xFF00,  // records written by tests only
 };
 
@@ -29,6 +41,28 @@ constexpr const char* gate_kind_name(GateKind kind) {
       return "masked_open";
     case GateKind::kBeaverTriple:
       return "beaver_triple";
+    case GateKind::kTruncateReduce:
+      return "truncate_reduce";
+    case GateKind::kGapLrs:
+      return "gap_lrs";
+    case GateKind::kGapArs:
+      return "gap_ars";
+    case GateKind::kSignExtend:
+      return "sign_extend";
+    case GateKind::kDrelu:
+      return "drelu";
+    case GateKind::kSelect:
+      return "select";
+    case GateKind::kSelectLin:
+      return "select_lin";
+    case GateKind::kLut:
+      return "lut";
+    case GateKind::kMul:
+      return "mul";
+    case GateKind::kSquare:
+      return "square";
+    case GateKind::kMatmul:
+      return "matmul";
     case GateKind::kTest:
       return "test";
   }

@@ -1,0 +1,42 @@
+#pragma once
+// Cost accounting per gate (issue: key bytes, bytes sent, rounds), collected by the engines
+// as they run: the dealer counts the key bytes it writes, a party the bytes and rounds of its
+// opens. Entries are keyed by a label: a gate's describe() or an open's label.
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace fss {
+
+struct Cost {
+  uint64_t calls = 0;
+  uint64_t elements = 0;
+  uint64_t key_bytes = 0;   // per party
+  uint64_t bytes_sent = 0;  // by this party
+  uint64_t rounds = 0;
+
+  Cost& operator+=(const Cost& other) {
+    calls += other.calls;
+    elements += other.elements;
+    key_bytes += other.key_bytes;
+    bytes_sent += other.bytes_sent;
+    rounds += other.rounds;
+    return *this;
+  }
+};
+
+class CostLedger {
+ public:
+  void add(const std::string& label, const Cost& cost) { entries_[label] += cost; }
+  const std::map<std::string, Cost>& entries() const { return entries_; }
+  Cost total() const {
+    Cost sum;
+    for (const auto& [label, cost] : entries_) sum += cost;
+    return sum;
+  }
+
+ private:
+  std::map<std::string, Cost> entries_;
+};
+
+}  // namespace fss

@@ -1,0 +1,37 @@
+#include "mpc/dealer_engine.h"
+
+namespace fss {
+
+DealerEngine::DealerEngine(Block seed, KeyStreamWriter& party0, KeyStreamWriter& party1)
+    : prg_(seed), streams_{&party0, &party1} {}
+
+Masked DealerEngine::input(const Shape& shape, FixedPoint format) {
+  Tensor mask(shape, format);
+  prg_.fill_ring(format.n, mask.data());
+  input_masks_.push_back(mask);
+  return {std::move(mask)};
+}
+
+Masked DealerEngine::open(const Shared& value, const std::string& label) {
+  // Opening reveals x + r; the mask stays what it was.
+  costs_.add(label, {.calls = 1, .elements = value.value.size()});
+  return {value.value};
+}
+
+void DealerEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
+  const uint64_t count = in[0].size();
+  const std::vector<FixedPoint> formats = gate.output_formats();
+  for (size_t k = 0; k < out.size(); ++k) prg_.fill_ring(formats[k].n, out[k]);
+  std::vector<std::span<const uint64_t>> r_out(out.begin(), out.end());
+  ByteWriter keys[2];
+  gate.gen(in, r_out, prg_, keys[0], keys[1]);
+  const uint64_t expected = gate.key_bytes(count);
+  for (int party = 0; party < 2; ++party) {
+    FSS_CHECK(keys[party].size() == expected, "{} wrote {} key bytes for party {}, key_bytes() says {}",
+              gate.describe(), keys[party].size(), party, expected);
+    streams_[party]->write_record(gate.kind(), count, keys[party].data());
+  }
+  costs_.add(gate.describe(), {.calls = 1, .elements = count, .key_bytes = expected});
+}
+
+}  // namespace fss

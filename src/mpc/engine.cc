@@ -1,0 +1,95 @@
+#include "mpc/engine.h"
+
+#include "core/error.h"
+
+namespace fss {
+namespace {
+
+void check_same_layout(const Tensor& a, const Tensor& b, const char* op) {
+  if (a.shape() != b.shape() || a.fixed_point() != b.fixed_point())
+    fail(ErrorKind::kInvalidArgument, "{}: operands {} ({}) and {} ({}) differ", op,
+         a.shape().to_string(), a.fixed_point().to_string(), b.shape().to_string(),
+         b.fixed_point().to_string());
+}
+
+template <typename Op>
+Tensor combine(const Tensor& a, const Tensor& b, const char* name, Op op) {
+  check_same_layout(a, b, name);
+  Tensor out(a.shape(), a.fixed_point());
+  const Ring ring = a.ring();
+  for (size_t i = 0; i < a.size(); ++i) out[i] = op(ring, a[i], b[i]);
+  return out;
+}
+
+}  // namespace
+
+std::vector<Shared> Engine::apply(const Gate& gate, std::span<const Masked* const> inputs) {
+  const std::vector<FixedPoint> in_formats = gate.input_formats();
+  const std::vector<FixedPoint> out_formats = gate.output_formats();
+  if (inputs.size() != in_formats.size())
+    fail(ErrorKind::kInvalidArgument, "{}: takes {} inputs, got {}", gate.describe(),
+         in_formats.size(), inputs.size());
+  FSS_CHECK(!inputs.empty(), "{} has no inputs", gate.describe());
+  const Shape& shape = inputs[0]->value.shape();
+  std::vector<std::span<const uint64_t>> in;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const Tensor& t = inputs[k]->value;
+    if (t.shape() != shape || t.fixed_point() != in_formats[k])
+      fail(ErrorKind::kInvalidArgument, "{}: input {} is {} ({}), expected {} ({})",
+           gate.describe(), k, t.shape().to_string(), t.fixed_point().to_string(),
+           shape.to_string(), in_formats[k].to_string());
+    in.push_back(t.data());
+  }
+  std::vector<Shared> outputs;
+  std::vector<std::span<uint64_t>> out;
+  outputs.reserve(out_formats.size());
+  for (const FixedPoint& format : out_formats) outputs.push_back({Tensor(shape, format)});
+  for (Shared& o : outputs) out.push_back(o.value.data());
+  run_gate(gate, in, out);
+  return outputs;
+}
+
+Shared Engine::apply(const Gate& gate, const Masked& input) {
+  const Masked* inputs[] = {&input};
+  return std::move(apply(gate, inputs).at(0));
+}
+
+Shared Engine::apply(const Gate& gate, const Masked& first, const Masked& second) {
+  const Masked* inputs[] = {&first, &second};
+  return std::move(apply(gate, inputs).at(0));
+}
+
+Tensor InputQueue::pop(const Shape& shape, FixedPoint format, const char* engine) {
+  if (pending_.empty())
+    fail(ErrorKind::kMismatch, "{}: the program asks for an input {} ({}) but none was provided",
+         engine, shape.to_string(), format.to_string());
+  Tensor next = std::move(pending_.front());
+  pending_.pop_front();
+  if (next.shape() != shape || next.fixed_point() != format)
+    fail(ErrorKind::kMismatch, "{}: the program asks for an input {} ({}) but got {} ({})", engine,
+         shape.to_string(), format.to_string(), next.shape().to_string(),
+         next.fixed_point().to_string());
+  return next;
+}
+
+Shared add(const Shared& a, const Shared& b) {
+  return {combine(a.value, b.value, "add", [](Ring r, uint64_t x, uint64_t y) { return r.add(x, y); })};
+}
+Shared sub(const Shared& a, const Shared& b) {
+  return {combine(a.value, b.value, "sub", [](Ring r, uint64_t x, uint64_t y) { return r.sub(x, y); })};
+}
+Masked add(const Masked& a, const Masked& b) {
+  return {combine(a.value, b.value, "add", [](Ring r, uint64_t x, uint64_t y) { return r.add(x, y); })};
+}
+Masked sub(const Masked& a, const Masked& b) {
+  return {combine(a.value, b.value, "sub", [](Ring r, uint64_t x, uint64_t y) { return r.sub(x, y); })};
+}
+
+Shared scale(const Shared& value, uint64_t c) {
+  Tensor out(value.value.shape(), value.value.fixed_point());
+  const Ring ring = out.ring();
+  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mul(value.value[i], c);
+  return {std::move(out)};
+}
+
+}  // namespace fss

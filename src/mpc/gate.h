@@ -1,0 +1,58 @@
+#pragma once
+// A gate: the dealer's Gen and the parties' Eval for one elementwise functionality, plus the
+// functionality itself in the clear (PROTOCOLS.md §0). Eval takes masked inputs and returns
+// shares of (output + output mask); values that depend on the masks (carries, wrap bits) stay
+// inside the gate, opened through the Opener when the protocol needs a round. Engines call
+// these three methods; a gate never knows which engine runs it.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/fixed_point.h"
+#include "crypto/prg.h"
+#include "mpc/gate_kind.h"
+
+namespace fss {
+
+// Per-element columns: columns[k][i] is element i of input (or output) k.
+using InColumns = std::span<const std::span<const uint64_t>>;
+using OutColumns = std::span<const std::span<uint64_t>>;
+
+// The parties' link as a gate sees it: reconstructs values from both parties' shares.
+class Opener {
+ public:
+  virtual ~Opener() = default;
+  // Sends this party's shares (bit-packed to `bits`), returns share + peer's share mod 2^bits
+  // (XOR for bits = 1). One round.
+  virtual std::vector<uint64_t> open(std::span<const uint64_t> shares, int bits) = 0;
+};
+
+class Gate {
+ public:
+  virtual ~Gate() = default;
+
+  virtual GateKind kind() const = 0;
+  // For messages and cost tables: "truncate_reduce(n=50, f=12)".
+  virtual std::string describe() const = 0;
+  // Format (ring bits n, scale f) of each input, which engines check, and of each output.
+  virtual std::vector<FixedPoint> input_formats() const = 0;
+  virtual std::vector<FixedPoint> output_formats() const = 0;
+  // Exact key bytes one party receives for `count` elements (gen writes exactly this).
+  virtual uint64_t key_bytes(uint64_t count) const = 0;
+
+  // The functionality: out[k][i] = f_k(in[0][i], in[1][i], ...), values in their rings.
+  virtual void clear(InColumns in, OutColumns out) const = 0;
+  // Dealer: r_in are the input masks, r_out the (fresh, uniform) output masks; writes the
+  // key material of party 0 and party 1. Randomness comes only from `prg`.
+  virtual void gen(InColumns r_in, InColumns r_out, SeededPrg& prg, ByteWriter& key0,
+                   ByteWriter& key1) const = 0;
+  // Party: from the masked inputs and this party's key, its shares of out + r_out.
+  virtual void eval(int party, ByteReader& key, InColumns x_hat, OutColumns share,
+                    Opener& opener) const = 0;
+  // Rounds eval spends in the Opener (0 for local gates).
+  virtual int rounds() const { return 0; }
+};
+
+}  // namespace fss

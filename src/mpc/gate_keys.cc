@@ -1,0 +1,28 @@
+#include "mpc/gate_keys.h"
+
+#include "core/ring.h"
+
+namespace fss {
+
+SharePair share_values(SeededPrg& prg, std::span<const uint64_t> values, int bits) {
+  const Ring ring{bits};
+  SharePair pair;
+  pair.party[0].resize(values.size());
+  pair.party[1].resize(values.size());
+  prg.fill_ring(bits, pair.party[0]);
+  for (size_t i = 0; i < values.size(); ++i)
+    pair.party[1][i] = ring.sub(values[i], pair.party[0][i]);
+  return pair;
+}
+
+void write_packed(ByteWriter& out, std::span<const uint64_t> values, int bits) {
+  out.put_bytes(pack(values, bits));
+}
+
+std::vector<uint64_t> read_packed(ByteReader& in, size_t count, int bits, const char* what) {
+  std::vector<uint64_t> values(count);
+  unpack(in.take(packed_bytes(count, bits), what), bits, values);
+  return values;
+}
+
+}  // namespace fss

@@ -1,0 +1,100 @@
+#include "mpc/local_run.h"
+
+#include <future>
+
+#include "mpc/clear_engine.h"
+#include "mpc/dealer_engine.h"
+#include "mpc/party_engine.h"
+#include "net/tcp_channel.h"
+
+namespace fss {
+namespace {
+
+struct PartyOutcome {
+  std::vector<Masked> outputs;
+  CostLedger costs;
+};
+
+PartyOutcome run_party(int party, const Program& program, std::span<const uint8_t> stream,
+                       const ConfigHash& config, std::span<const Tensor> masked_inputs,
+                       Channel& channel) {
+  KeyStreamReader keys = KeyStreamReader::from_memory(
+      stream, party, config, party == 0 ? "P0 key stream" : "P1 key stream");
+  PartyEngine engine(party, keys, channel);
+  for (const Tensor& t : masked_inputs) engine.provide_input(t);
+  PartyOutcome outcome{program(engine), {}};
+  keys.expect_end();
+  channel.flush();
+  outcome.costs = engine.costs();
+  return outcome;
+}
+
+std::pair<std::unique_ptr<Channel>, std::unique_ptr<Channel>> connect_pair(
+    const LocalRunOptions& options) {
+  if (!options.tcp) return make_local_channel_pair({options.timeout});
+  TcpOptions tcp;
+  tcp.timeout = options.timeout;
+  tcp.connect_deadline = options.timeout;
+  TcpListener listener("127.0.0.1", 0);
+  auto connecting = std::async(std::launch::async,
+                               [&] { return tcp_connect("127.0.0.1", listener.port(), tcp); });
+  auto accepted = listener.accept(tcp);
+  return {std::move(accepted), connecting.get()};
+}
+
+}  // namespace
+
+LocalRunResult run_locally(const Program& program, std::span<const Tensor> inputs,
+                           const LocalRunOptions& options) {
+  LocalRunResult result;
+
+  ClearEngine clear;
+  for (const Tensor& t : inputs) clear.provide_input(t);
+  for (Masked& m : program(clear)) result.clear.push_back(std::move(m.value));
+
+  const ConfigHash config = config_hash(options.config);
+  KeyStreamWriter writers[2] = {KeyStreamWriter::to_memory(0, config),
+                                KeyStreamWriter::to_memory(1, config)};
+  DealerEngine dealer(options.seed, writers[0], writers[1]);
+  const std::vector<Masked> output_masks = program(dealer);
+  std::vector<uint8_t> streams[2];
+  for (int party = 0; party < 2; ++party) {
+    writers[party].commit();
+    streams[party] = writers[party].take_bytes();
+    result.key_stream_bytes[party] = streams[party].size();
+  }
+  result.dealer_costs = dealer.costs();
+
+  // The client masks its inputs with the dealer's input masks.
+  std::vector<Tensor> masked_inputs;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& mask = dealer.input_masks().at(i);
+    masked_inputs.push_back(add(Masked{inputs[i]}, Masked{mask}).value);
+  }
+
+  auto [channel0, channel1] = connect_pair(options);
+  auto p1 = std::async(std::launch::async, [&, &ch1 = channel1] {
+    return run_party(1, program, streams[1], config, masked_inputs, *ch1);
+  });
+  PartyOutcome p0;
+  try {
+    p0 = run_party(0, program, streams[0], config, masked_inputs, *channel0);
+  } catch (...) {
+    channel0.reset();  // lets P1 fail fast instead of waiting for its timeout
+    throw;
+  }
+  PartyOutcome p1_outcome = p1.get();
+
+  for (size_t k = 0; k < p0.outputs.size(); ++k) {
+    const Tensor& a = p0.outputs[k].value;
+    const Tensor& b = p1_outcome.outputs.at(k).value;
+    if (a.shape() != b.shape() || !std::equal(a.data().begin(), a.data().end(), b.data().begin()))
+      fail(ErrorKind::kMismatch, "output {}: P0 and P1 hold different masked values", k);
+    result.reconstructed.push_back(sub(p0.outputs[k], output_masks.at(k)).value);
+  }
+  result.party_costs[0] = p0.costs;
+  result.party_costs[1] = p1_outcome.costs;
+  return result;
+}
+
+}  // namespace fss

@@ -1,0 +1,41 @@
+#pragma once
+// Runs one program on all three engines in this process: the clear engine, the dealer (key
+// streams in memory), and P0 and P1 on two threads over an in-process channel pair or TCP on
+// loopback. The parties' outputs are reconstructed with the dealer's masks so that callers
+// (tests, selftest, `fssformer run`) can compare them with the clear outputs bit for bit.
+#include <chrono>
+#include <functional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "crypto/block.h"
+#include "mpc/cost.h"
+#include "mpc/engine.h"
+
+namespace fss {
+
+// A program: asks its engine for inputs, returns its outputs.
+using Program = std::function<std::vector<Masked>(Engine&)>;
+
+struct LocalRunOptions {
+  Block seed{1, 0};
+  bool tcp = false;  // false: in-process channel pair
+  std::chrono::milliseconds timeout{30'000};
+  std::string config = "local run";  // hashed into the key streams
+};
+
+struct LocalRunResult {
+  std::vector<Tensor> clear;          // the clear engine's outputs
+  std::vector<Tensor> reconstructed;  // opened outputs minus the dealer's output masks
+  CostLedger dealer_costs;
+  CostLedger party_costs[2];
+  uint64_t key_stream_bytes[2] = {};
+};
+
+// Throws kMismatch if P0 and P1 end with different masked outputs (a protocol bug), and
+// whatever the engines throw.
+LocalRunResult run_locally(const Program& program, std::span<const Tensor> inputs,
+                           const LocalRunOptions& options = {});
+
+}  // namespace fss

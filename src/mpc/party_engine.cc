@@ -1,0 +1,85 @@
+#include "mpc/party_engine.h"
+
+#include <fmt/format.h>
+
+#include "core/bitpack.h"
+
+namespace fss {
+
+PartyEngine::PartyEngine(int party, KeyStreamReader& keys, Channel& peer)
+    : party_(party), keys_(&keys), peer_(&peer) {
+  if (party != 0 && party != 1)
+    fail(ErrorKind::kInvalidArgument, "party must be 0 or 1, got {}", party);
+}
+
+Masked PartyEngine::input(const Shape& shape, FixedPoint format) {
+  return {inputs_.pop(shape, format, party_ == 0 ? "party 0" : "party 1")};
+}
+
+namespace {
+
+// Exchanges bit-packed shares with the peer and adds the peer's to ours.
+void open_in_place(Channel& peer, std::span<const uint64_t> mine, int bits,
+                   std::span<uint64_t> out) {
+  const std::vector<uint8_t> packed = pack(mine, bits);
+  std::vector<uint8_t> received(packed.size());
+  peer.exchange(packed, received);
+  unpack(received, bits, out);
+  const Ring ring{bits};
+  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.add(out[i], mine[i]);
+}
+
+class ChannelOpener final : public Opener {
+ public:
+  explicit ChannelOpener(Channel& peer) : peer_(peer) {}
+  std::vector<uint64_t> open(std::span<const uint64_t> shares, int bits) override {
+    std::vector<uint64_t> out(shares.size());
+    open_in_place(peer_, shares, bits, out);
+    return out;
+  }
+
+ private:
+  Channel& peer_;
+};
+
+}  // namespace
+
+Masked PartyEngine::open(const Shared& value, const std::string& label) {
+  const Tensor& mine = value.value;
+  const ChannelStats before = peer_->stats();
+  Tensor opened(mine.shape(), mine.fixed_point());
+  open_in_place(*peer_, mine.data(), mine.fixed_point().n, opened.data());
+  costs_.add(label, {.calls = 1,
+                     .elements = mine.size(),
+                     .bytes_sent = peer_->stats().bytes_sent - before.bytes_sent,
+                     .rounds = peer_->stats().rounds - before.rounds});
+  return {std::move(opened)};
+}
+
+Shared PartyEngine::share_of(const Masked& value) const {
+  if (party_ == 0) return {value.value};
+  return {Tensor(value.value.shape(), value.value.fixed_point())};
+}
+
+void PartyEngine::add_public(Shared& value, const Tensor& constant) const {
+  if (party_ == 0) value = add(value, Shared{constant});
+}
+
+void PartyEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
+  const uint64_t count = in[0].size();
+  ByteReader key = keys_->record_reader(gate.kind(), count);
+  if (key.remaining() != gate.key_bytes(count))
+    fail(ErrorKind::kParse, "{}: {} key record holds {} bytes, expected {}", key.source(),
+         gate.describe(), key.remaining(), gate.key_bytes(count));
+  const ChannelStats before = peer_->stats();
+  ChannelOpener opener(*peer_);
+  gate.eval(party_, key, in, out, opener);
+  key.expect_end();
+  costs_.add(gate.describe(), {.calls = 1,
+                               .elements = count,
+                               .key_bytes = gate.key_bytes(count),
+                               .bytes_sent = peer_->stats().bytes_sent - before.bytes_sent,
+                               .rounds = peer_->stats().rounds - before.rounds});
+}
+
+}  // namespace fss
