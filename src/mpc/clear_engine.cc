@@ -17,7 +17,7 @@ void ClearEngine::add_public(Shared& value, const Tensor& constant) const {
 
 void ClearEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
   gate.clear(in, out);
-  costs_.add(gate.describe(), {.calls = 1, .elements = in[0].size()});
+  costs_.add(gate.describe(), {.calls = 1, .elements = out[0].size()});
 }
 
 }  // namespace fss

@@ -19,7 +19,7 @@ Masked DealerEngine::open(const Shared& value, const std::string& label) {
 }
 
 void DealerEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
-  const uint64_t count = in[0].size();
+  const uint64_t count = out[0].size();
   const std::vector<FixedPoint> formats = gate.output_formats();
   for (size_t k = 0; k < out.size(); ++k) prg_.fill_ring(formats[k].n, out[k]);
   std::vector<std::span<const uint64_t>> r_out(out.begin(), out.end());

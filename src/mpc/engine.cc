@@ -30,20 +30,23 @@ std::vector<Shared> Engine::apply(const Gate& gate, std::span<const Masked* cons
     fail(ErrorKind::kInvalidArgument, "{}: takes {} inputs, got {}", gate.describe(),
          in_formats.size(), inputs.size());
   FSS_CHECK(!inputs.empty(), "{} has no inputs", gate.describe());
-  const Shape& shape = inputs[0]->value.shape();
   std::vector<std::span<const uint64_t>> in;
+  std::vector<Shape> shapes;
   for (size_t k = 0; k < inputs.size(); ++k) {
     const Tensor& t = inputs[k]->value;
-    if (t.shape() != shape || t.fixed_point() != in_formats[k])
-      fail(ErrorKind::kInvalidArgument, "{}: input {} is {} ({}), expected {} ({})",
-           gate.describe(), k, t.shape().to_string(), t.fixed_point().to_string(),
-           shape.to_string(), in_formats[k].to_string());
+    if (t.fixed_point() != in_formats[k])
+      fail(ErrorKind::kInvalidArgument, "{}: input {} has format {}, expected {}", gate.describe(),
+           k, t.fixed_point().to_string(), in_formats[k].to_string());
     in.push_back(t.data());
+    shapes.push_back(t.shape());
   }
+  const std::vector<Shape> out_shapes = gate.output_shapes(shapes);
+  FSS_CHECK(out_shapes.size() == out_formats.size(), "{}", gate.describe());
   std::vector<Shared> outputs;
   std::vector<std::span<uint64_t>> out;
   outputs.reserve(out_formats.size());
-  for (const FixedPoint& format : out_formats) outputs.push_back({Tensor(shape, format)});
+  for (size_t k = 0; k < out_formats.size(); ++k)
+    outputs.push_back({Tensor(out_shapes[k], out_formats[k])});
   for (Shared& o : outputs) out.push_back(o.value.data());
   run_gate(gate, in, out);
   return outputs;
@@ -57,6 +60,14 @@ Shared Engine::apply(const Gate& gate, const Masked& input) {
 Shared Engine::apply(const Gate& gate, const Masked& first, const Masked& second) {
   const Masked* inputs[] = {&first, &second};
   return std::move(apply(gate, inputs).at(0));
+}
+
+std::vector<Shape> Gate::output_shapes(std::span<const Shape> inputs) const {
+  for (size_t k = 1; k < inputs.size(); ++k)
+    if (inputs[k] != inputs[0])
+      fail(ErrorKind::kInvalidArgument, "{}: input {} has shape {}, input 0 has {}", describe(), k,
+           inputs[k].to_string(), inputs[0].to_string());
+  return std::vector<Shape>(output_formats().size(), inputs.empty() ? Shape{} : inputs[0]);
 }
 
 Tensor InputQueue::pop(const Shape& shape, FixedPoint format, const char* engine) {

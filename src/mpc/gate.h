@@ -11,12 +11,14 @@
 
 #include "core/bytes.h"
 #include "core/fixed_point.h"
+#include "core/tensor.h"
 #include "crypto/prg.h"
 #include "mpc/gate_kind.h"
 
 namespace fss {
 
-// Per-element columns: columns[k][i] is element i of input (or output) k.
+// Columns: columns[k] holds input (or output) k row-major; for elementwise gates
+// columns[k][i] is element i of every column.
 using InColumns = std::span<const std::span<const uint64_t>>;
 using OutColumns = std::span<const std::span<uint64_t>>;
 
@@ -39,7 +41,11 @@ class Gate {
   // Format (ring bits n, scale f) of each input, which engines check, and of each output.
   virtual std::vector<FixedPoint> input_formats() const = 0;
   virtual std::vector<FixedPoint> output_formats() const = 0;
-  // Exact key bytes one party receives for `count` elements (gen writes exactly this).
+  // Output shapes for these input shapes; throws kInvalidArgument if the inputs do not fit.
+  // Default (elementwise gates): every input has one shape, and so has every output.
+  virtual std::vector<Shape> output_shapes(std::span<const Shape> inputs) const;
+  // Exact key bytes one party receives when output 0 has `count` elements (gen writes exactly
+  // this); the engines frame the key record with that count.
   virtual uint64_t key_bytes(uint64_t count) const = 0;
 
   // The functionality: out[k][i] = f_k(in[0][i], in[1][i], ...), values in their rings.

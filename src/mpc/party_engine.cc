@@ -66,7 +66,7 @@ void PartyEngine::add_public(Shared& value, const Tensor& constant) const {
 }
 
 void PartyEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
-  const uint64_t count = in[0].size();
+  const uint64_t count = out[0].size();
   ByteReader key = keys_->record_reader(gate.kind(), count);
   if (key.remaining() != gate.key_bytes(count))
     fail(ErrorKind::kParse, "{}: {} key record holds {} bytes, expected {}", key.source(),
