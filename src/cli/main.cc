@@ -1,1 +1,48 @@
-int main() { return 0; }
+// The fssformer command: one binary, one subcommand per job (ARCHITECTURE.md §8).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "cli/selftest.h"
+#include "core/error.h"
+
+namespace {
+
+constexpr const char* kPlanned =
+    "\nPlanned commands (not in this build yet):\n"
+    "  run       dealer and both parties on this machine, with metrics and a clear-engine check\n"
+    "  keygen    write one key file per party\n"
+    "  party     run one networked party (--party 0|1 --peer HOST:PORT)\n"
+    "  bench     sweep models, sequence lengths, batch sizes and protocol families\n"
+    "  check     verify a key file or a weights file\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "fssformer: secure two-party transformer inference with function secret sharing"};
+  app.footer(kPlanned);
+  app.set_version_flag("--version", "fssformer 0.1.0");
+  app.require_subcommand(1);
+
+  fss::cli::SelftestOptions selftest;
+  fss::cli::add_selftest_command(app, selftest);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (app.got_subcommand("selftest")) return fss::cli::run_selftest(selftest);
+  } catch (const fss::Error& e) {
+    fmt::print(stderr, "fssformer: {}: {}\n", fss::error_kind_name(e.kind()), e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "fssformer: unexpected error: {}\n", e.what());
+    return 1;
+  }
+  return 0;
+}
