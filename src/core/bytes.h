@@ -52,7 +52,8 @@ class ByteReader {
   template <typename T>
     requires std::is_trivially_copyable_v<T>
   void get_array(std::span<T> out, const char* what) {
-    std::memcpy(out.data(), take(out.size_bytes(), what).data(), out.size_bytes());
+    const auto bytes = take(out.size_bytes(), what);
+    if (!bytes.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());  // never memcpy(null)
   }
   // The next `count` bytes, without copying.
   std::span<const uint8_t> take(size_t count, const char* what) {

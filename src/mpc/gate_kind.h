@@ -24,6 +24,7 @@ enum class GateKind : uint16_t {
   kMul = 14,
   kSquare = 15,
   kMatmul = 16,
+  kMatmulBatched = 30,  // matmul whose right operand has the batch dimension too
   // 17-63 reserved for further SIGMA gates, 64-127 for SUF gates.
   kTest = 0xFF00,  // records written by tests only
 };
@@ -63,6 +64,8 @@ constexpr const char* gate_kind_name(GateKind kind) {
       return "square";
     case GateKind::kMatmul:
       return "matmul";
+    case GateKind::kMatmulBatched:
+      return "matmul_batched";
     case GateKind::kTest:
       return "test";
   }

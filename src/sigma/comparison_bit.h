@@ -1,0 +1,30 @@
+#pragma once
+// Arithmetic shares of a comparison bit c = 1{x < alpha}, for public x and dealer-known alpha
+// (both m-bit), the step that gap truncation and sign extension share (PROTOCOLS.md §3).
+// One DPF_{m,1} comparison key for the point alpha gives XOR shares of c; the dealer masks c
+// with a fresh bit s, the parties open c ^ s (1 bit each, one round) and convert with
+// [c] = b * (c^s) + (1 - 2 (c^s)) [s] mod 2^bits, from arithmetic shares of s.
+// Key per party: kDpfBatchHeaderBytes + count * (dpf_key_bytes({m, 1}) bytes + 1 + bits bits),
+// each bit field packed separately.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/bytes.h"
+#include "crypto/prg.h"
+#include "mpc/gate.h"
+
+namespace fss::sigma {
+
+uint64_t comparison_bit_key_bytes(uint64_t count, int m, int bits);
+
+// Dealer: appends both parties' keys for the points alphas[i] < 2^m.
+void gen_comparison_bit(std::span<const uint64_t> alphas, int m, int bits, SeededPrg& prg,
+                        ByteWriter& key0, ByteWriter& key1);
+
+// Party: reads its key and returns its shares of 1{xs[i] < alpha_i} mod 2^bits (one round).
+// Throws kParse if the key record does not hold xs.size() comparisons on m bits.
+std::vector<uint64_t> eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> xs,
+                                          int m, int bits, Opener& opener);
+
+}  // namespace fss::sigma

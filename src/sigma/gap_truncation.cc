@@ -1,0 +1,101 @@
+#include "sigma/gap_truncation.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/bitpack.h"
+#include "core/error.h"
+#include "core/ring.h"
+#include "mpc/gate_keys.h"
+#include "sigma/comparison_bit.h"
+
+namespace fss::sigma {
+namespace {
+
+FixedPoint shifted_format(FixedPoint input, int f) { return {input.n, std::max(input.f - f, 0)}; }
+
+}  // namespace
+
+GapShiftGate::GapShiftGate(FixedPoint input, int f, bool arithmetic)
+    : input_(input), output_(input), f_(f), arithmetic_(arithmetic) {
+  input_.validate();
+  const int max_f = arithmetic ? input.n - 2 : input.n - 1;
+  if (f < 1 || f > max_f)
+    fail(ErrorKind::kInvalidArgument, "{}: f = {} must lie in 1..{} (n = {})",
+         arithmetic ? "gap_ars" : "gap_lrs", f, arithmetic ? "n-2" : "n-1", input.n);
+  output_ = shifted_format(input, f);
+}
+
+std::string GapShiftGate::describe() const {
+  return fmt::format("{}(n={}, f={})", gate_kind_name(kind()), input_.n, f_);
+}
+
+uint64_t GapShiftGate::key_bytes(uint64_t count) const {
+  return comparison_bit_key_bytes(count, f_, input_.n) + packed_bytes(count, f_) +
+         packed_bytes(count, input_.n);
+}
+
+void GapShiftGate::clear(InColumns in, OutColumns out) const {
+  const Ring ring = input_.ring();
+  for (size_t i = 0; i < in[0].size(); ++i)
+    out[0][i] = arithmetic_ ? ring.ars(in[0][i], f_) : ring.lrs(in[0][i], f_);
+}
+
+void GapShiftGate::gen(InColumns r_in, InColumns r_out, SeededPrg& prg, ByteWriter& key0,
+                       ByteWriter& key1) const {
+  const size_t count = r_in[0].size();
+  const Ring ring = input_.ring();
+  const Ring low{f_};
+  std::vector<uint64_t> r_low(count), r_msb(count), out_correction(count);
+  for (size_t i = 0; i < count; ++i) {
+    r_low[i] = low.mod(r_in[0][i]);
+    r_msb[i] = ring.msb(r_in[0][i]);
+    out_correction[i] = ring.sub(r_out[0][i], ring.lrs(r_in[0][i], f_));
+  }
+  gen_comparison_bit(r_low, f_, input_.n, prg, key0, key1);
+  // 2^{n-f} * MSB(r) needs MSB(r) only mod 2^f.
+  const SharePair msb = share_values(prg, r_msb, f_);
+  const SharePair correction = share_values(prg, out_correction, input_.n);
+  ByteWriter* keys[2] = {&key0, &key1};
+  for (int b = 0; b < 2; ++b) {
+    write_packed(*keys[b], msb.party[b], f_);
+    write_packed(*keys[b], correction.party[b], input_.n);
+  }
+}
+
+void GapShiftGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share,
+                        Opener& opener) const {
+  const size_t count = x_hat[0].size();
+  const Ring ring = input_.ring();
+  const Ring low{f_};
+  const int n = input_.n;
+  const uint64_t input_offset = arithmetic_ ? uint64_t{1} << (n - 2) : 0;
+  const uint64_t output_offset = arithmetic_ ? uint64_t{1} << (n - 2 - f_) : 0;
+
+  std::vector<uint64_t> y_hat(count), y_low(count);
+  for (size_t i = 0; i < count; ++i) {
+    y_hat[i] = ring.add(x_hat[0][i], input_offset);
+    y_low[i] = low.mod(y_hat[i]);
+  }
+  const std::vector<uint64_t> carry = eval_comparison_bit(party, key, y_low, f_, n, opener);
+  const std::vector<uint64_t> r_msb = read_packed(key, count, f_, "mask MSB share");
+  const std::vector<uint64_t> correction = read_packed(key, count, n, "output mask correction");
+
+  for (size_t i = 0; i < count; ++i) {
+    const uint64_t public_part = party == 0 ? ring.sub(ring.lrs(y_hat[i], f_), output_offset) : 0;
+    // Lemma 2: the wrap 1{y^ < r} is MSB(r) where MSB(y^) = 0, and 0 elsewhere.
+    const uint64_t wrap = ring.msb(y_hat[i]) ? 0 : ring.mul(r_msb[i], uint64_t{1} << (n - f_));
+    share[0][i] = ring.add(ring.sub(ring.add(public_part, wrap), carry[i]), correction[i]);
+  }
+}
+
+Shared gap_lrs(Engine& engine, const Masked& x, int f) {
+  return engine.apply(GapLrsGate(x.value.fixed_point(), f), x);
+}
+
+Shared gap_ars(Engine& engine, const Masked& x, int f) {
+  return engine.apply(GapArsGate(x.value.fixed_point(), f), x);
+}
+
+}  // namespace fss::sigma

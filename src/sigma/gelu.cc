@@ -1,0 +1,110 @@
+#include "sigma/gelu.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "sigma/drelu.h"
+#include "sigma/lut.h"
+#include "sigma/select.h"
+#include "sigma/select_lin.h"
+#include "sigma/truncate_reduce.h"
+
+namespace fss::sigma {
+namespace {
+
+// The low `bits` bits of a masked wire: x mod 2^bits, masked by r mod 2^bits. Reduction is a
+// ring homomorphism, so it is the same operation on clear values, masks and masked values.
+Masked low_bits(const Masked& x, FixedPoint format) {
+  Tensor out(x.value.shape(), format);
+  const Ring ring = format.ring();
+  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mod(x.value[i]);
+  return {std::move(out)};
+}
+
+// [a, b] as one flat tensor, so that two same-shaped wires are opened in one round; split()
+// undoes it. Data movement only, valid on every engine's wires.
+Tensor stack(const Tensor& a, const Tensor& b) {
+  FSS_CHECK(a.shape() == b.shape() && a.fixed_point() == b.fixed_point());
+  Tensor out(Shape{static_cast<int64_t>(2 * a.size())}, a.fixed_point());
+  std::copy(a.data().begin(), a.data().end(), out.data().begin());
+  std::copy(b.data().begin(), b.data().end(), out.data().begin() + a.size());
+  return out;
+}
+
+Tensor split(const Tensor& stacked, int half, const Shape& shape) {
+  Tensor out(shape, stacked.fixed_point());
+  const auto first = stacked.data().begin() + half * out.size();
+  std::copy(first, first + out.size(), out.data().begin());
+  return out;
+}
+
+// |v| Phi(-|v|) = ReLU(v) - GeLU(v) for the standard normal CDF Phi.
+double gelu_delta(double v) { return 0.5 * std::abs(v) * std::erfc(std::abs(v) / std::sqrt(2.0)); }
+
+}  // namespace
+
+std::string activation_open_label(const EvenCorrection& correction, const char* step) {
+  return fmt::format("{}: {}", correction.name, step);
+}
+
+Shared relu_minus_even_correction(Engine& engine, const Masked& x,
+                                  const EvenCorrection& correction) {
+  const FixedPoint format = x.value.fixed_point();
+  const int n = format.n, f = format.f;
+  const int k = correction.lut_bits, q = correction.frac_bits;
+  const int m = n - f + 1;
+  const int reduced_bits = m - (f - q);  // m'
+  if (q < 0 || q >= f || k < 1 || 2 * f > n || reduced_bits < k + 2)
+    fail(ErrorKind::kInvalidArgument,
+         "{}: needs 0 <= q < f, n >= 2f and m' = n - 2f + 1 + q >= k + 2; got n = {}, f = {}, "
+         "k = {}, q = {} (m' = {})",
+         correction.name, n, f, k, q, reduced_bits);
+  const uint64_t clip = (uint64_t{1} << k) - 1;
+
+  // 1. y = floor(x / 2^{f-q}) in m' bits.
+  const TruncateReduceGate truncate(FixedPoint{m, f}, f - q);
+  const Masked y = engine.open(engine.apply(truncate, low_bits(x, {m, f})),
+                               activation_open_label(correction, "truncated input"));
+  const FixedPoint y_format = y.value.fixed_point();
+
+  // 2. d = 1{y >= 0}; i = 1{y >= -clip} ^ 1{y >= clip + 1} = 1{|y| <= clip}.
+  const DreluGate drelu(y_format, reduced_bits,
+                        {0, static_cast<int64_t>(clip), -static_cast<int64_t>(clip + 1)});
+  const Masked* drelu_input[] = {&y};
+  const std::vector<Shared> bits = engine.apply(drelu, drelu_input);
+  const Shared in_range = add(bits[1], bits[2]);
+  const Masked opened{engine.open(Shared{stack(bits[0].value, in_range.value)},
+                                  activation_open_label(correction, "sign and range bits"))};
+  const Masked d{split(opened.value, 0, y.value.shape())};
+  const Masked i{split(opened.value, 1, y.value.shape())};
+
+  // 3. c = i ? (d ? y : -y) : clip, in k bits.
+  const Masked y_low = low_bits(y, {k, std::min(q, k - 1)});
+  const SelectLinGate clip_abs(y_low.value.fixed_point(), {0, 0, -1, 1},
+                               {static_cast<int64_t>(clip), static_cast<int64_t>(clip), 0, 0});
+  const Masked* select_lin_inputs[] = {&i, &d, &y_low};
+  const Masked c = engine.open(std::move(engine.apply(clip_abs, select_lin_inputs).at(0)),
+                               activation_open_label(correction, "clipped magnitude"));
+
+  // 4. ReLU(x) - T[c].
+  const LutGate lut(correction.name + "_delta", c.value.fixed_point(), format, correction.table);
+  return sub(engine.apply(SelectGate(format), d, x), engine.apply(lut, c));
+}
+
+EvenCorrection gelu_correction(FixedPoint format) {
+  EvenCorrection correction{.name = "gelu", .lut_bits = 8, .frac_bits = 6, .table = {}};
+  const double scale = std::ldexp(1.0, format.f);
+  for (int c = 0; c < 256; ++c)
+    correction.table.push_back(format.ring().mod(
+        static_cast<uint64_t>(std::floor(gelu_delta(std::ldexp(c, -6)) * scale))));
+  return correction;
+}
+
+Shared gelu(Engine& engine, const Masked& x) {
+  return relu_minus_even_correction(engine, x, gelu_correction(x.value.fixed_point()));
+}
+
+}  // namespace fss::sigma
