@@ -7,7 +7,7 @@ Masked ClearEngine::input(const Shape& shape, FixedPoint format) {
 }
 
 Masked ClearEngine::open(const Shared& value, const std::string& label) {
-  costs_.add(label, {.calls = 1, .elements = value.value.size()});
+  book(label, {.calls = 1, .elements = value.value.size()});
   return {value.value};
 }
 
@@ -17,7 +17,7 @@ void ClearEngine::add_public(Shared& value, const Tensor& constant) const {
 
 void ClearEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
   gate.clear(in, out);
-  costs_.add(gate.describe(), {.calls = 1, .elements = out[0].size()});
+  book(gate.describe(), {.calls = 1, .elements = out[0].size()});
 }
 
 }  // namespace fss

@@ -14,7 +14,7 @@ Masked DealerEngine::input(const Shape& shape, FixedPoint format) {
 
 Masked DealerEngine::open(const Shared& value, const std::string& label) {
   // Opening reveals x + r; the mask stays what it was.
-  costs_.add(label, {.calls = 1, .elements = value.value.size()});
+  book(label, {.calls = 1, .elements = value.value.size()});
   return {value.value};
 }
 
@@ -31,7 +31,7 @@ void DealerEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
               gate.describe(), keys[party].size(), party, expected);
     streams_[party]->write_record(gate.kind(), count, keys[party].data());
   }
-  costs_.add(gate.describe(), {.calls = 1, .elements = count, .key_bytes = expected});
+  book(gate.describe(), {.calls = 1, .elements = count, .key_bytes = expected});
 }
 
 }  // namespace fss

@@ -70,6 +70,25 @@ std::vector<Shape> Gate::output_shapes(std::span<const Shape> inputs) const {
   return std::vector<Shape>(output_formats().size(), inputs.empty() ? Shape{} : inputs[0]);
 }
 
+void Engine::set_phase(const std::string& phase) {
+  const auto now = std::chrono::steady_clock::now();
+  phase_seconds_[phase_] += std::chrono::duration<double>(now - phase_start_).count();
+  phase_start_ = now;
+  phase_ = phase;
+}
+
+void Engine::book(const std::string& label, const Cost& cost) {
+  costs_.add(label, cost);
+  phase_costs_.add(phase_, cost);
+}
+
+PhaseScope::PhaseScope(Engine& engine, const std::string& phase)
+    : engine_(engine), previous_(engine.phase()) {
+  engine_.set_phase(phase);
+}
+
+PhaseScope::~PhaseScope() { engine_.set_phase(previous_); }
+
 Tensor InputQueue::pop(const Shape& shape, FixedPoint format, const char* engine) {
   if (pending_.empty())
     fail(ErrorKind::kMismatch, "{}: the program asks for an input {} ({}) but none was provided",

@@ -3,7 +3,10 @@
 // block) is written once against Engine; ClearEngine, DealerEngine and PartyEngine interpret
 // it. Dealer and parties walk the same code path, so keys are written and read in the same
 // order by construction; the key stream's framing turns any divergence into an error.
+#include <chrono>
 #include <deque>
+#include <map>
+#include <string>
 #include <span>
 #include <vector>
 
@@ -41,11 +44,45 @@ class Engine {
   // is unchanged).
   virtual void add_public(Shared& value, const Tensor& constant) const = 0;
 
+  // Names the kind of work that follows ("matmul", "softmax", "layernorm", ...) until the next
+  // call. Costs are booked per label and per phase; wall time is booked per phase.
+  void set_phase(const std::string& phase);
+  // Books the time since the last phase change to the current phase (call before reading).
+  void close_phase() { set_phase(phase_); }
+
+  const std::string& phase() const { return phase_; }
   const CostLedger& costs() const { return costs_; }
+  const CostLedger& phase_costs() const { return phase_costs_; }
+  const std::map<std::string, double>& phase_seconds() const { return phase_seconds_; }
+  // Of phase_seconds(), the time spent in exchanges with the peer (parties only).
+  const std::map<std::string, double>& phase_wait_seconds() const { return phase_wait_seconds_; }
 
  protected:
   virtual void run_gate(const Gate& gate, InColumns in, OutColumns out) = 0;
+  // Adds `cost` under `label` and under the current phase.
+  void book(const std::string& label, const Cost& cost);
+  void book_wait(double seconds) { phase_wait_seconds_[phase_] += seconds; }
+
+ private:
   CostLedger costs_;
+  CostLedger phase_costs_;
+  std::map<std::string, double> phase_seconds_;
+  std::map<std::string, double> phase_wait_seconds_;
+  std::string phase_ = "other";
+  std::chrono::steady_clock::time_point phase_start_ = std::chrono::steady_clock::now();
+};
+
+// Sets an engine's phase for the lifetime of the object and restores the previous one.
+class PhaseScope {
+ public:
+  PhaseScope(Engine& engine, const std::string& phase);
+  ~PhaseScope();
+  PhaseScope(const PhaseScope&) = delete;
+  PhaseScope& operator=(const PhaseScope&) = delete;
+
+ private:
+  Engine& engine_;
+  std::string previous_;
 };
 
 // The provided-input queue of ClearEngine and PartyEngine.

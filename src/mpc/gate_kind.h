@@ -25,7 +25,15 @@ enum class GateKind : uint16_t {
   kSquare = 15,
   kMatmul = 16,
   kMatmulBatched = 30,  // matmul whose right operand has the batch dimension too
+  // Normalization (PROTOCOLS.md §7): 40-47.
+  kNormalizeByExponent = 40,  // x 2^{n-2-e} and e from the exponent's thermometer bits
+  kRowSumOfSquares = 41,
   // 17-63 reserved for further SIGMA gates, 64-127 for SUF gates.
+  // SUF compiled gates (PROTOCOLS.md §9); 64-79 for the first SUF gates.
+  kSuf = 64,       // a compiled SUF specification built by the caller
+  kSufRelu = 65,
+  kSufDrelu = 66,
+  kSufSpline = 67,  // piecewise-linear spline specifications (GeLU, ...)
   kTest = 0xFF00,  // records written by tests only
 };
 
@@ -66,6 +74,18 @@ constexpr const char* gate_kind_name(GateKind kind) {
       return "matmul";
     case GateKind::kMatmulBatched:
       return "matmul_batched";
+    case GateKind::kNormalizeByExponent:
+      return "normalize_by_exponent";
+    case GateKind::kRowSumOfSquares:
+      return "row_sum_of_squares";
+    case GateKind::kSuf:
+      return "suf";
+    case GateKind::kSufRelu:
+      return "suf_relu";
+    case GateKind::kSufDrelu:
+      return "suf_drelu";
+    case GateKind::kSufSpline:
+      return "suf_spline";
     case GateKind::kTest:
       return "test";
   }

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "core/bitpack.h"
 
 namespace fss {
@@ -18,15 +20,20 @@ Masked PartyEngine::input(const Shape& shape, FixedPoint format) {
 
 namespace {
 
-// Exchanges bit-packed shares with the peer and adds the peer's to ours.
-void open_in_place(Channel& peer, std::span<const uint64_t> mine, int bits,
-                   std::span<uint64_t> out) {
+// Exchanges bit-packed shares with the peer and adds the peer's to ours; returns the seconds
+// spent in the exchange.
+double open_in_place(Channel& peer, std::span<const uint64_t> mine, int bits,
+                     std::span<uint64_t> out) {
   const std::vector<uint8_t> packed = pack(mine, bits);
   std::vector<uint8_t> received(packed.size());
+  const auto start = std::chrono::steady_clock::now();
   peer.exchange(packed, received);
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   unpack(received, bits, out);
   const Ring ring{bits};
   for (size_t i = 0; i < out.size(); ++i) out[i] = ring.add(out[i], mine[i]);
+  return waited;
 }
 
 class ChannelOpener final : public Opener {
@@ -34,12 +41,14 @@ class ChannelOpener final : public Opener {
   explicit ChannelOpener(Channel& peer) : peer_(peer) {}
   std::vector<uint64_t> open(std::span<const uint64_t> shares, int bits) override {
     std::vector<uint64_t> out(shares.size());
-    open_in_place(peer_, shares, bits, out);
+    waited_ += open_in_place(peer_, shares, bits, out);
     return out;
   }
+  double waited() const { return waited_; }
 
  private:
   Channel& peer_;
+  double waited_ = 0;
 };
 
 }  // namespace
@@ -48,8 +57,8 @@ Masked PartyEngine::open(const Shared& value, const std::string& label) {
   const Tensor& mine = value.value;
   const ChannelStats before = peer_->stats();
   Tensor opened(mine.shape(), mine.fixed_point());
-  open_in_place(*peer_, mine.data(), mine.fixed_point().n, opened.data());
-  costs_.add(label, {.calls = 1,
+  book_wait(open_in_place(*peer_, mine.data(), mine.fixed_point().n, opened.data()));
+  book(label, {.calls = 1,
                      .elements = mine.size(),
                      .bytes_sent = peer_->stats().bytes_sent - before.bytes_sent,
                      .rounds = peer_->stats().rounds - before.rounds});
@@ -75,7 +84,8 @@ void PartyEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
   ChannelOpener opener(*peer_);
   gate.eval(party_, key, in, out, opener);
   key.expect_end();
-  costs_.add(gate.describe(), {.calls = 1,
+  book_wait(opener.waited());
+  book(gate.describe(), {.calls = 1,
                                .elements = count,
                                .key_bytes = gate.key_bytes(count),
                                .bytes_sent = peer_->stats().bytes_sent - before.bytes_sent,
