@@ -13,6 +13,8 @@ namespace {
 struct PartyOutcome {
   std::vector<Masked> outputs;
   CostLedger costs;
+  CostLedger phase_costs;
+  std::map<std::string, double> phase_seconds;
 };
 
 PartyOutcome run_party(int party, const Program& program, std::span<const uint8_t> stream,
@@ -22,10 +24,13 @@ PartyOutcome run_party(int party, const Program& program, std::span<const uint8_
       stream, party, config, party == 0 ? "P0 key stream" : "P1 key stream");
   PartyEngine engine(party, keys, channel);
   for (const Tensor& t : masked_inputs) engine.provide_input(t);
-  PartyOutcome outcome{program(engine), {}};
+  PartyOutcome outcome{program(engine), {}, {}, {}};
   keys.expect_end();
   channel.flush();
+  engine.close_phase();
   outcome.costs = engine.costs();
+  outcome.phase_costs = engine.phase_costs();
+  outcome.phase_seconds = engine.phase_seconds();
   return outcome;
 }
 
@@ -56,6 +61,7 @@ LocalRunResult run_locally(const Program& program, std::span<const Tensor> input
   KeyStreamWriter writers[2] = {KeyStreamWriter::to_memory(0, config),
                                 KeyStreamWriter::to_memory(1, config)};
   DealerEngine dealer(options.seed, writers[0], writers[1]);
+  const auto dealer_start = std::chrono::steady_clock::now();
   const std::vector<Masked> output_masks = program(dealer);
   std::vector<uint8_t> streams[2];
   for (int party = 0; party < 2; ++party) {
@@ -64,6 +70,8 @@ LocalRunResult run_locally(const Program& program, std::span<const Tensor> input
     result.key_stream_bytes[party] = streams[party].size();
   }
   result.dealer_costs = dealer.costs();
+  result.dealer_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - dealer_start).count();
 
   // The client masks its inputs with the dealer's input masks.
   std::vector<Tensor> masked_inputs;
@@ -92,8 +100,12 @@ LocalRunResult run_locally(const Program& program, std::span<const Tensor> input
       fail(ErrorKind::kMismatch, "output {}: P0 and P1 hold different masked values", k);
     result.reconstructed.push_back(sub(p0.outputs[k], output_masks.at(k)).value);
   }
-  result.party_costs[0] = p0.costs;
-  result.party_costs[1] = p1_outcome.costs;
+  PartyOutcome* outcomes[2] = {&p0, &p1_outcome};
+  for (int party = 0; party < 2; ++party) {
+    result.party_costs[party] = outcomes[party]->costs;
+    result.party_phase_costs[party] = outcomes[party]->phase_costs;
+    result.party_phase_seconds[party] = outcomes[party]->phase_seconds;
+  }
   return result;
 }
 

@@ -5,6 +5,7 @@
 // (tests, selftest, `fssformer run`) can compare them with the clear outputs bit for bit.
 #include <chrono>
 #include <functional>
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -30,6 +31,9 @@ struct LocalRunResult {
   std::vector<Tensor> reconstructed;  // opened outputs minus the dealer's output masks
   CostLedger dealer_costs;
   CostLedger party_costs[2];
+  CostLedger party_phase_costs[2];                       // by Engine::set_phase phase
+  std::map<std::string, double> party_phase_seconds[2];  // wall time by phase
+  double dealer_seconds = 0;                             // the dealer's walk (keygen)
   uint64_t key_stream_bytes[2] = {};
 };
 
