@@ -1,0 +1,168 @@
+#include "sigma/broadcast.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace fss::sigma {
+namespace {
+
+void check_packed(const Tensor& t, int64_t expected, const char* op) {
+  if (t.shape().rank() != 1 || t.shape()[0] != expected)
+    fail(ErrorKind::kInvalidArgument, "{}: expected a tensor [{}], got {}", op, expected,
+         t.shape().to_string());
+}
+
+// L of a [..., L, L] tensor; throws otherwise.
+int64_t square_side(const Shape& shape, const char* op) {
+  const int rank = shape.rank();
+  if (rank < 2 || shape[rank - 1] != shape[rank - 2] || shape[rank - 1] < 1)
+    fail(ErrorKind::kInvalidArgument, "{}: expected a tensor [..., L, L] with L >= 1, got {}", op,
+         shape.to_string());
+  return shape[rank - 1];
+}
+
+}  // namespace
+
+RowLayout::RowLayout(std::vector<int64_t> offsets) : offsets_(std::move(offsets)) {
+  for (int64_t row = 0; row < rows(); ++row) max_length_ = std::max(max_length_, length(row));
+}
+
+RowLayout RowLayout::uniform(int64_t rows, int64_t k) {
+  if (rows < 0 || k < 1)
+    fail(ErrorKind::kInvalidArgument, "row layout: needs rows >= 0 and k >= 1, got {} and {}", rows,
+         k);
+  std::vector<int64_t> offsets(rows + 1);
+  for (int64_t row = 0; row <= rows; ++row) offsets[row] = row * k;
+  return RowLayout(std::move(offsets));
+}
+
+RowLayout RowLayout::lower_triangles(int64_t matrices, int64_t L) {
+  if (matrices < 0 || L < 1)
+    fail(ErrorKind::kInvalidArgument, "row layout: needs matrices >= 0 and L >= 1, got {} and {}",
+         matrices, L);
+  std::vector<int64_t> offsets{0};
+  for (int64_t matrix = 0; matrix < matrices; ++matrix)
+    for (int64_t i = 0; i < L; ++i) offsets.push_back(offsets.back() + i + 1);
+  return RowLayout(std::move(offsets));
+}
+
+Tensor broadcast_last_axis(const Tensor& t, int64_t k) {
+  const Shape& shape = t.shape();
+  if (shape.rank() == 0 || shape[shape.rank() - 1] != 1 || k < 1)
+    fail(ErrorKind::kInvalidArgument,
+         "broadcast_last_axis: needs a tensor [..., 1] and k >= 1, got {} and k = {}",
+         shape.to_string(), k);
+  std::vector<int64_t> dims = shape.dims();
+  dims.back() = k;
+  Tensor out(Shape(std::move(dims)), t.fixed_point());
+  for (size_t row = 0; row < t.size(); ++row) std::fill_n(out.data().begin() + row * k, k, t[row]);
+  return out;
+}
+
+Masked broadcast_last_axis(const Masked& t, int64_t k) { return {broadcast_last_axis(t.value, k)}; }
+
+Tensor repeat_per_row(const Tensor& per_row, const RowLayout& layout) {
+  check_packed(per_row, layout.rows(), "repeat_per_row");
+  Tensor out(Shape{layout.elements()}, per_row.fixed_point());
+  for (int64_t row = 0; row < layout.rows(); ++row)
+    std::fill_n(out.data().begin() + layout.offset(row), layout.length(row), per_row[row]);
+  return out;
+}
+
+Masked repeat_per_row(const Masked& per_row, const RowLayout& layout) {
+  return {repeat_per_row(per_row.value, layout)};
+}
+
+Tensor sum_per_row(const Tensor& packed, const RowLayout& layout) {
+  check_packed(packed, layout.elements(), "sum_per_row");
+  Tensor out(Shape{layout.rows()}, packed.fixed_point());
+  const Ring ring = packed.ring();
+  for (int64_t row = 0; row < layout.rows(); ++row) {
+    uint64_t sum = 0;
+    for (int64_t j = 0; j < layout.length(row); ++j) sum += packed[layout.offset(row) + j];
+    out[row] = ring.mod(sum);
+  }
+  return out;
+}
+
+Masked sum_per_row(const Masked& packed, const RowLayout& layout) {
+  return {sum_per_row(packed.value, layout)};
+}
+
+Tensor pack_lower_triangles(const Tensor& t) {
+  const int64_t L = square_side(t.shape(), "pack_lower_triangles");
+  const int64_t matrices = static_cast<int64_t>(t.size()) / (L * L);
+  Tensor out(Shape{matrices * L * (L + 1) / 2}, t.fixed_point());
+  size_t next = 0;
+  for (int64_t matrix = 0; matrix < matrices; ++matrix)
+    for (int64_t i = 0; i < L; ++i)
+      for (int64_t j = 0; j <= i; ++j) out[next++] = t[(matrix * L + i) * L + j];
+  return out;
+}
+
+Masked pack_lower_triangles(const Masked& t) { return {pack_lower_triangles(t.value)}; }
+
+Tensor unpack_lower_triangles(const Tensor& packed, const Shape& shape) {
+  const int64_t L = square_side(shape, "unpack_lower_triangles");
+  const int64_t matrices = static_cast<int64_t>(shape.size()) / (L * L);
+  check_packed(packed, matrices * L * (L + 1) / 2, "unpack_lower_triangles");
+  Tensor out(shape, packed.fixed_point());
+  size_t next = 0;
+  for (int64_t matrix = 0; matrix < matrices; ++matrix)
+    for (int64_t i = 0; i < L; ++i)
+      for (int64_t j = 0; j <= i; ++j) out[(matrix * L + i) * L + j] = packed[next++];
+  return out;
+}
+
+Shared unpack_lower_triangles(const Shared& packed, const Shape& shape) {
+  return {unpack_lower_triangles(packed.value, shape)};
+}
+
+Masked low_bits(const Masked& x, FixedPoint format) {
+  format.validate();
+  if (format.n > x.value.fixed_point().n)
+    fail(ErrorKind::kInvalidArgument, "low_bits: cannot take {} bits of a {}-bit wire", format.n,
+         x.value.fixed_point().n);
+  Tensor out(x.value.shape(), format);
+  const Ring ring = format.ring();
+  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mod(x.value[i]);
+  return {std::move(out)};
+}
+
+Masked add_public(const Engine& engine, const Masked& x, uint64_t c) {
+  if (engine.kind() == Engine::Kind::kDealer) return x;
+  Masked out = x;
+  const Ring ring = out.value.ring();
+  for (uint64_t& v : out.value.data()) v = ring.add(v, c);
+  return out;
+}
+
+std::vector<Masked> open_together(Engine& engine, std::span<const Shared* const> values,
+                                  const std::string& label) {
+  FSS_CHECK(!values.empty(), "open_together: nothing to open");
+  const FixedPoint format = values[0]->value.fixed_point();
+  size_t total = 0;
+  for (const Shared* value : values) {
+    if (value->value.fixed_point() != format)
+      fail(ErrorKind::kInvalidArgument, "open_together: formats {} and {} differ",
+           format.to_string(), value->value.fixed_point().to_string());
+    total += value->value.size();
+  }
+  Tensor joined(Shape{static_cast<int64_t>(total)}, format);
+  auto next = joined.data().begin();
+  for (const Shared* value : values)
+    next = std::copy(value->value.data().begin(), value->value.data().end(), next);
+  const Masked opened = engine.open(Shared{std::move(joined)}, label);
+  std::vector<Masked> out;
+  auto from = opened.value.data().begin();
+  for (const Shared* value : values) {
+    Tensor part(value->value.shape(), format);
+    std::copy_n(from, part.size(), part.data().begin());
+    from += static_cast<std::ptrdiff_t>(part.size());
+    out.push_back({std::move(part)});
+  }
+  return out;
+}
+
+}  // namespace fss::sigma

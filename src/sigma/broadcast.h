@@ -1,0 +1,75 @@
+#pragma once
+// Local (round-free) wire operations for row-wise protocols such as softmax: rows of different
+// lengths packed into one rank-1 tensor, a per-row value repeated over its row (broadcasting),
+// per-row sums, lower triangles of square matrices, a wire's low bits and a public offset.
+// Moving values and ring homomorphisms (sums, reduction mod 2^b) act alike on clear values, masks,
+// masked values and shares, so these are valid on every engine's wires (mpc/wire.h); only the
+// public offset needs to know the engine. Shape errors throw kInvalidArgument.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/tensor.h"
+#include "mpc/engine.h"
+#include "mpc/wire.h"
+
+namespace fss::sigma {
+
+// Rows packed back to back in a rank-1 tensor: row r holds the flat elements
+// [offset(r), offset(r) + length(r)). Every row has at least one element.
+class RowLayout {
+ public:
+  // `rows` rows of k elements (the rows of a [..., k] tensor).
+  static RowLayout uniform(int64_t rows, int64_t k);
+  // The lower triangles (diagonal included) of `matrices` L x L matrices, row by row: row i of
+  // each matrix holds its columns 0..i.
+  static RowLayout lower_triangles(int64_t matrices, int64_t L);
+
+  int64_t rows() const { return static_cast<int64_t>(offsets_.size()) - 1; }
+  int64_t elements() const { return offsets_.back(); }
+  int64_t offset(int64_t row) const { return offsets_[row]; }
+  int64_t length(int64_t row) const { return offsets_[row + 1] - offsets_[row]; }
+  int64_t max_length() const { return max_length_; }
+
+ private:
+  explicit RowLayout(std::vector<int64_t> offsets);
+  std::vector<int64_t> offsets_;  // rows() + 1 entries, starting at 0
+  int64_t max_length_ = 0;
+};
+
+// [..., 1] -> [..., k]: each row's single value repeated k times. Throws unless t has rank >= 1,
+// a last axis of length 1, and k >= 1.
+Tensor broadcast_last_axis(const Tensor& t, int64_t k);
+Masked broadcast_last_axis(const Masked& t, int64_t k);
+
+// [rows] -> [elements]: value r repeated over row r of `layout`.
+Tensor repeat_per_row(const Tensor& per_row, const RowLayout& layout);
+Masked repeat_per_row(const Masked& per_row, const RowLayout& layout);
+
+// [elements] -> [rows]: the sum of each row mod 2^n.
+Tensor sum_per_row(const Tensor& packed, const RowLayout& layout);
+Masked sum_per_row(const Masked& packed, const RowLayout& layout);
+
+// [..., L, L] -> [matrices * L (L + 1) / 2] in RowLayout::lower_triangles order.
+Tensor pack_lower_triangles(const Tensor& t);
+Masked pack_lower_triangles(const Masked& t);
+// The inverse, with 0 above the diagonal: a public 0, which as a Shared wire is the all-zero
+// sharing under mask 0 (it opens to 0 and reveals nothing that was not public).
+Tensor unpack_lower_triangles(const Tensor& packed, const Shape& shape);
+Shared unpack_lower_triangles(const Shared& packed, const Shape& shape);
+
+// x mod 2^{format.n}, relabelled with `format`; masked by r mod 2^{format.n}. Throws unless
+// format.n <= x's width.
+Masked low_bits(const Masked& x, FixedPoint format);
+
+// x + c for a public c (mod 2^n) in every element: the masked value moves, the mask does not, so
+// the dealer's wire stays as it is.
+Masked add_public(const Engine& engine, const Masked& x, uint64_t c);
+
+// Opens several Shared wires of one format in a single round (one message of all their bits),
+// booked under `label`; returns them Masked in their shapes. Throws if the formats differ.
+std::vector<Masked> open_together(Engine& engine, std::span<const Shared* const> values,
+                                  const std::string& label);
+
+}  // namespace fss::sigma
