@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "sigma/broadcast.h"
 #include "sigma/drelu.h"
 #include "sigma/lut.h"
 #include "sigma/select.h"
@@ -14,32 +15,6 @@
 
 namespace fss::sigma {
 namespace {
-
-// The low `bits` bits of a masked wire: x mod 2^bits, masked by r mod 2^bits. Reduction is a
-// ring homomorphism, so it is the same operation on clear values, masks and masked values.
-Masked low_bits(const Masked& x, FixedPoint format) {
-  Tensor out(x.value.shape(), format);
-  const Ring ring = format.ring();
-  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mod(x.value[i]);
-  return {std::move(out)};
-}
-
-// [a, b] as one flat tensor, so that two same-shaped wires are opened in one round; split()
-// undoes it. Data movement only, valid on every engine's wires.
-Tensor stack(const Tensor& a, const Tensor& b) {
-  FSS_CHECK(a.shape() == b.shape() && a.fixed_point() == b.fixed_point());
-  Tensor out(Shape{static_cast<int64_t>(2 * a.size())}, a.fixed_point());
-  std::copy(a.data().begin(), a.data().end(), out.data().begin());
-  std::copy(b.data().begin(), b.data().end(), out.data().begin() + a.size());
-  return out;
-}
-
-Tensor split(const Tensor& stacked, int half, const Shape& shape) {
-  Tensor out(shape, stacked.fixed_point());
-  const auto first = stacked.data().begin() + half * out.size();
-  std::copy(first, first + out.size(), out.data().begin());
-  return out;
-}
 
 // |v| Phi(-|v|) = ReLU(v) - GeLU(v) for the standard normal CDF Phi.
 double gelu_delta(double v) { return 0.5 * std::abs(v) * std::erfc(std::abs(v) / std::sqrt(2.0)); }
@@ -76,10 +51,11 @@ Shared relu_minus_even_correction(Engine& engine, const Masked& x,
   const Masked* drelu_input[] = {&y};
   const std::vector<Shared> bits = engine.apply(drelu, drelu_input);
   const Shared in_range = add(bits[1], bits[2]);
-  const Masked opened{engine.open(Shared{stack(bits[0].value, in_range.value)},
-                                  activation_open_label(correction, "sign and range bits"))};
-  const Masked d{split(opened.value, 0, y.value.shape())};
-  const Masked i{split(opened.value, 1, y.value.shape())};
+  const Shared* sign_and_range[] = {&bits[0], &in_range};
+  const std::vector<Masked> opened = open_together(
+      engine, sign_and_range, activation_open_label(correction, "sign and range bits"));
+  const Masked& d = opened[0];
+  const Masked& i = opened[1];
 
   // 3. c = i ? (d ? y : -y) : clip, in k bits.
   const Masked y_low = low_bits(y, {k, std::min(q, k - 1)});
