@@ -1,0 +1,128 @@
+#include "sigma/last_axis_linear.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace fss::sigma {
+namespace {
+
+int64_t last_dim(const Shape& shape, const char* op) {
+  if (shape.rank() == 0)
+    fail(ErrorKind::kInvalidArgument, "{}: needs a tensor of rank >= 1, got a scalar", op);
+  return shape[shape.rank() - 1];
+}
+
+Shape with_last_dim(const Shape& shape, int64_t last) {
+  std::vector<int64_t> dims = shape.dims();
+  dims.back() = last;
+  return Shape(std::move(dims));
+}
+
+bool is_suffix(const Shape& suffix, const Shape& shape) {
+  const auto& inner = suffix.dims();
+  const auto& outer = shape.dims();
+  return inner.size() <= outer.size() && std::equal(inner.rbegin(), inner.rend(), outer.rbegin());
+}
+
+void check_suffix(const Shape& suffix, const Shape& shape, const char* op) {
+  if (!is_suffix(suffix, shape))
+    fail(ErrorKind::kInvalidArgument, "{}: shape {} is not a suffix of {}", op, suffix.to_string(),
+         shape.to_string());
+}
+
+}  // namespace
+
+Masked sum_last_axis(const Masked& x) {
+  const int64_t k = last_dim(x.value.shape(), "sum_last_axis");
+  Tensor out(with_last_dim(x.value.shape(), 1), x.value.fixed_point());
+  const Ring ring = out.ring();
+  for (size_t row = 0; row < out.size(); ++row) {
+    uint64_t sum = 0;
+    for (int64_t j = 0; j < k; ++j) sum += x.value[row * k + j];
+    out[row] = ring.mod(sum);
+  }
+  return {std::move(out)};
+}
+
+Masked repeat_last_axis(const Masked& x, int64_t k) {
+  if (last_dim(x.value.shape(), "repeat_last_axis") != 1 || k < 1)
+    fail(ErrorKind::kInvalidArgument, "repeat_last_axis: needs [..., 1] and k >= 1, got {} and {}",
+         x.value.shape().to_string(), k);
+  Tensor out(with_last_dim(x.value.shape(), k), x.value.fixed_point());
+  for (size_t row = 0; row < x.value.size(); ++row)
+    std::fill_n(out.data().begin() + row * k, k, x.value[row]);
+  return {std::move(out)};
+}
+
+Masked repeat_to_shape(const Masked& x, const Shape& shape) {
+  check_suffix(x.value.shape(), shape, "repeat_to_shape");
+  Tensor out(shape, x.value.fixed_point());
+  const size_t period = x.value.size();
+  for (size_t i = 0; i < out.size(); ++i) out[i] = x.value[i % period];
+  return {std::move(out)};
+}
+
+Masked multiply_public(const Masked& x, const Tensor& c) {
+  const FixedPoint xf = x.value.fixed_point(), cf = c.fixed_point();
+  check_suffix(c.shape(), x.value.shape(), "multiply_public");
+  if (xf.n != cf.n || xf.f + cf.f >= xf.n)
+    fail(ErrorKind::kInvalidArgument, "multiply_public: formats {} and {} do not multiply",
+         xf.to_string(), cf.to_string());
+  Tensor out(x.value.shape(), {xf.n, xf.f + cf.f});
+  const Ring ring = out.ring();
+  const size_t period = c.size();
+  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mul(x.value[i], c[i % period]);
+  return {std::move(out)};
+}
+
+Masked scale_public(const Masked& x, uint64_t c, FixedPoint format) {
+  format.validate();
+  if (format.n != x.value.fixed_point().n)
+    fail(ErrorKind::kInvalidArgument, "scale_public: format {} has another width than {}",
+         format.to_string(), x.value.fixed_point().to_string());
+  Tensor out(x.value.shape(), format);
+  const Ring ring = format.ring();
+  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mul(x.value[i], c);
+  return {std::move(out)};
+}
+
+Shared shift_into(const Shared& x, int shift, FixedPoint format) {
+  format.validate();
+  if (shift < 0 || shift >= 64 || format.n > x.value.fixed_point().n + shift)
+    fail(ErrorKind::kInvalidArgument, "shift_into: cannot shift {} by {} into {}",
+         x.value.fixed_point().to_string(), shift, format.to_string());
+  Tensor out(x.value.shape(), format);
+  const Ring ring = format.ring();
+  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mod(x.value[i] << shift);
+  return {std::move(out)};
+}
+
+std::vector<Masked> open_stacked(Engine& engine, std::span<const Shared> values,
+                                 const std::string& label) {
+  if (values.empty()) fail(ErrorKind::kInvalidArgument, "open_stacked: no wires to open");
+  const FixedPoint format = values[0].value.fixed_point();
+  size_t total = 0;
+  for (const Shared& v : values) {
+    if (v.value.fixed_point() != format)
+      fail(ErrorKind::kInvalidArgument, "open_stacked: formats {} and {} differ",
+           format.to_string(), v.value.fixed_point().to_string());
+    total += v.value.size();
+  }
+  Tensor stacked(Shape{static_cast<int64_t>(total)}, format);
+  auto next = stacked.data().begin();
+  for (const Shared& v : values)
+    next = std::copy(v.value.data().begin(), v.value.data().end(), next);
+  const Masked opened = engine.open(Shared{std::move(stacked)}, label);
+  std::vector<Masked> out;
+  auto from = opened.value.data().begin();
+  for (const Shared& v : values) {
+    Tensor part(v.value.shape(), format);
+    std::copy(from, from + part.size(), part.data().begin());
+    from += part.size();
+    out.push_back({std::move(part)});
+  }
+  return out;
+}
+
+}  // namespace fss::sigma
