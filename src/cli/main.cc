@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "cli/run.h"
 #include "cli/selftest.h"
 #include "core/error.h"
 
@@ -12,7 +13,6 @@ namespace {
 
 constexpr const char* kPlanned =
     "\nPlanned commands (not in this build yet):\n"
-    "  run       dealer and both parties on this machine, with metrics and a clear-engine check\n"
     "  keygen    write one key file per party\n"
     "  party     run one networked party (--party 0|1 --peer HOST:PORT)\n"
     "  bench     sweep models, sequence lengths, batch sizes and protocol families\n"
@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "fssformer 0.1.0");
   app.require_subcommand(1);
 
+  fss::cli::RunOptions run;
+  fss::cli::add_run_command(app, run);
   fss::cli::SelftestOptions selftest;
   fss::cli::add_selftest_command(app, selftest);
 
@@ -36,6 +38,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   try {
+    if (app.got_subcommand("run")) return fss::cli::run_inference(run);
     if (app.got_subcommand("selftest")) return fss::cli::run_selftest(selftest);
   } catch (const fss::Error& e) {
     fmt::print(stderr, "fssformer: {}: {}\n", fss::error_kind_name(e.kind()), e.what());

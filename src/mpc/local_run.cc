@@ -15,6 +15,9 @@ struct PartyOutcome {
   CostLedger costs;
   CostLedger phase_costs;
   std::map<std::string, double> phase_seconds;
+  std::map<std::string, double> phase_wait_seconds;
+  double online_seconds = 0;
+  ChannelStats channel;
 };
 
 PartyOutcome run_party(int party, const Program& program, std::span<const uint8_t> stream,
@@ -24,13 +27,18 @@ PartyOutcome run_party(int party, const Program& program, std::span<const uint8_
       stream, party, config, party == 0 ? "P0 key stream" : "P1 key stream");
   PartyEngine engine(party, keys, channel);
   for (const Tensor& t : masked_inputs) engine.provide_input(t);
-  PartyOutcome outcome{program(engine), {}, {}, {}};
+  const auto start = std::chrono::steady_clock::now();
+  PartyOutcome outcome{program(engine), {}, {}, {}, {}, 0, {}};
   keys.expect_end();
   channel.flush();
+  outcome.online_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  outcome.channel = channel.stats();
   engine.close_phase();
   outcome.costs = engine.costs();
   outcome.phase_costs = engine.phase_costs();
   outcome.phase_seconds = engine.phase_seconds();
+  outcome.phase_wait_seconds = engine.phase_wait_seconds();
   return outcome;
 }
 
@@ -105,6 +113,9 @@ LocalRunResult run_locally(const Program& program, std::span<const Tensor> input
     result.party_costs[party] = outcomes[party]->costs;
     result.party_phase_costs[party] = outcomes[party]->phase_costs;
     result.party_phase_seconds[party] = outcomes[party]->phase_seconds;
+    result.party_phase_wait_seconds[party] = outcomes[party]->phase_wait_seconds;
+    result.party_online_seconds[party] = outcomes[party]->online_seconds;
+    result.party_channel[party] = outcomes[party]->channel;
   }
   return result;
 }

@@ -13,6 +13,7 @@
 #include "crypto/block.h"
 #include "mpc/cost.h"
 #include "mpc/engine.h"
+#include "net/channel.h"
 
 namespace fss {
 
@@ -33,7 +34,10 @@ struct LocalRunResult {
   CostLedger party_costs[2];
   CostLedger party_phase_costs[2];                       // by Engine::set_phase phase
   std::map<std::string, double> party_phase_seconds[2];  // wall time by phase
+  std::map<std::string, double> party_phase_wait_seconds[2];  // of which waiting on the peer
   double dealer_seconds = 0;                             // the dealer's walk (keygen)
+  double party_online_seconds[2] = {};  // from the first input to the last output
+  ChannelStats party_channel[2];        // bytes sent and received, rounds
   uint64_t key_stream_bytes[2] = {};
 };
 

@@ -1,0 +1,98 @@
+// The secure forward pass reconstructs to the clear engine's output bit for bit, for every
+// family, with a real batch dimension.
+#include "nn/transformer.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "mpc/clear_engine.h"
+#include "mpc/local_run.h"
+#include "nn/embedding.h"
+#include "nn/float_forward.h"
+
+namespace fss {
+namespace {
+
+struct Case {
+  const char* model;
+  int64_t batch;
+  int64_t length;
+};
+
+LocalRunResult run_model(const ModelConfig& config, int64_t batch, int64_t length, uint64_t seed,
+                         bool tcp) {
+  const ModelWeights weights = random_weights(config, seed);
+  TokenBatch tokens{batch, length, {}, {}, {}};
+  std::mt19937_64 rng(seed);
+  for (int64_t i = 0; i < batch * length; ++i)
+    tokens.token_ids.push_back(static_cast<int64_t>(rng() % config.vocab_size));
+  std::vector<Tensor> inputs = {embed_tokens(config, weights, tokens)};
+  for (Tensor& w : secret_weight_values(config, weights)) inputs.push_back(std::move(w));
+  const Program program = [&](Engine& engine) {
+    return std::vector<Masked>{transformer_forward(engine, config, batch, length)};
+  };
+  return run_locally(program, inputs, {.seed = Block{seed, 99}, .tcp = tcp, .config = config.name});
+}
+
+class TransformerTest : public testing::TestWithParam<Case> {};
+
+TEST_P(TransformerTest, SecureOutputEqualsClearEngine) {
+  const Case c = GetParam();
+  const ModelConfig& config = model_config(c.model);
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE(testing::Message() << "seed " << seed);
+  const LocalRunResult run = run_model(config, c.batch, c.length, seed, c.batch == 2);
+  const Tensor& clear = run.clear.at(0);
+  EXPECT_EQ(clear.shape(), (Shape{c.batch, c.length, config.hidden_size}));
+  size_t differing = 0;
+  for (size_t i = 0; i < clear.size(); ++i) differing += run.reconstructed[0][i] != clear[i];
+  EXPECT_EQ(differing, 0u) << "of " << clear.size() << " outputs";
+  // Every layer kind was booked, and communication happened.
+  for (const char* phase : {"matmul", "truncation", "softmax", "layernorm", "activation"})
+    EXPECT_TRUE(run.party_phase_costs[0].entries().contains(phase)) << phase;
+  EXPECT_GT(run.party_costs[0].total().bytes_sent, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, TransformerTest,
+                         testing::Values(Case{"tiny-bert", 1, 8}, Case{"tiny-bert", 2, 5},
+                                         Case{"tiny-gpt2", 2, 6}, Case{"tiny-gpt-neo", 1, 4},
+                                         Case{"tiny-llama", 2, 4}),
+                         [](const auto& info) {
+                           std::string name = std::string(info.param.model) + "_b" +
+                                              std::to_string(info.param.batch);
+                           for (char& ch : name)
+                             if (ch == '-') ch = '_';
+                           return name;
+                         });
+
+// The clear engine's fixed-point forward pass approximates the float64 reference.
+TEST(Transformer, ClearEngineApproximatesFloatReference) {
+  for (const char* model : {"tiny-bert", "tiny-gpt2", "tiny-gpt-neo", "tiny-llama"}) {
+    SCOPED_TRACE(model);
+    const ModelConfig& config = model_config(model);
+    const int64_t batch = 2, length = 4;
+    const FloatModelWeights float_weights = random_float_weights(config, 7);
+    const ModelWeights weights = to_fixed_point(float_weights, config.fixed_point);
+    TokenBatch tokens{batch, length, {}, {}, {}};
+    for (int64_t i = 0; i < batch * length; ++i) tokens.token_ids.push_back((i * 37 + 5) % 64);
+    const FloatTensor embedded = embed_tokens_float(config, float_weights, tokens);
+    ClearEngine clear;
+    clear.provide_input(embed_tokens(config, weights, tokens));
+    for (Tensor& w : secret_weight_values(config, weights)) clear.provide_input(std::move(w));
+    const Masked out = transformer_forward(clear, config, batch, length);
+    std::vector<double> secure(out.value.size());
+    for (size_t i = 0; i < secure.size(); ++i) secure[i] = config.fixed_point.decode(out.value[i]);
+    const std::vector<double> reference = float_transformer_forward(
+        config, float_weights, std::vector<double>(embedded.values.begin(), embedded.values.end()),
+        batch, length);
+    const ApproximationError error = compare_outputs(secure, reference);
+    std::printf("%s: max abs error %.4f, mean %.5f, cosine %.6f\n", model, error.max_abs,
+                error.mean_abs, error.cosine);
+    EXPECT_GT(error.cosine, 0.999);
+    EXPECT_LT(error.max_abs, 0.1);
+  }
+}
+
+}  // namespace
+}  // namespace fss
