@@ -97,13 +97,17 @@ ModelConfig with_small_tables(ModelConfig config, int intermediate) {
 }
 
 // Published models as in their Hugging Face config.json: prajjwal1/bert-tiny,
-// bert-base-uncased, bert-large-uncased, gpt2, EleutherAI/gpt-neo-1.3B (attention_types
-// [[["global", "local"], 12]], window_size 256), meta-llama/Llama-2-{7b,13b}-hf.
+// bert-base-uncased, bert-large-uncased, sentence-transformers/all-MiniLM-L6-v2, gpt2,
+// EleutherAI/gpt-neo-1.3B (attention_types [[["global", "local"], 12]], window_size 256),
+// meta-llama/Llama-2-{7b,13b}-hf.
 std::vector<ModelConfig> make_registry() {
   std::vector<ModelConfig> configs = {
       bert("bert-tiny", 2, 128, 2, 37),
       bert("bert-base", 12, 768, 12, 50),
       bert("bert-large", 24, 1024, 16, 50),
+      // sentence-transformers/all-MiniLM-L6-v2: a 6-layer BERT with hidden 384 (intermediate
+      // 4 * hidden = 1536); real weights in tests/nn/minilm_test.cc. bert-base's ring.
+      bert("all-minilm-l6-v2", 6, 384, 12, 50),
       gpt2("gpt2", 12, 768, 12, 50),
       gpt_neo("gpt-neo-1.3B", 24, 2048, 16, 256, 51),
       llama("llama2-7b", 32, 4096, 32, 11008, 48),

@@ -23,6 +23,8 @@ constexpr Expected kPublished[] = {
     {"bert-tiny", ModelFamily::kBert, 2, 128, 2, 512, 30522, 512, 2, 37},
     {"bert-base", ModelFamily::kBert, 12, 768, 12, 3072, 30522, 512, 2, 50},
     {"bert-large", ModelFamily::kBert, 24, 1024, 16, 4096, 30522, 512, 2, 50},
+    // sentence-transformers/all-MiniLM-L6-v2; n as bert-base.
+    {"all-minilm-l6-v2", ModelFamily::kBert, 6, 384, 12, 1536, 30522, 512, 2, 50},
     {"gpt2", ModelFamily::kGpt2, 12, 768, 12, 3072, 50257, 1024, 0, 50},
     {"gpt-neo-1.3B", ModelFamily::kGptNeo, 24, 2048, 16, 8192, 50257, 2048, 0, 51},
     {"llama2-7b", ModelFamily::kLlama, 32, 4096, 32, 11008, 32000, 4096, 0, 48},
@@ -53,7 +55,8 @@ TEST(ModelConfigTest, PublishedModelsHaveTheirHuggingFaceDimensions) {
 }
 
 TEST(ModelConfigTest, FamiliesHaveTheirArchitecture) {
-  for (const char* name : {"bert-tiny", "bert-base", "bert-large", "tiny-bert"}) {
+  for (const char* name :
+       {"bert-tiny", "bert-base", "bert-large", "all-minilm-l6-v2", "tiny-bert"}) {
     SCOPED_TRACE(name);
     const ModelConfig& bert = model_config(name);
     EXPECT_EQ(bert.activation, Activation::kGeluErf);
@@ -130,8 +133,8 @@ TEST(ModelConfigTest, TinyConfigurationsAreSmallAndKeepTheirFamily) {
 
 TEST(ModelConfigTest, UnknownNamesListTheValidOnes) {
   const std::vector<std::string> expected_names = {
-      "bert-tiny",  "bert-base", "bert-large", "gpt2",         "gpt-neo-1.3B", "llama2-7b",
-      "llama2-13b", "tiny-bert", "tiny-gpt2",  "tiny-gpt-neo", "tiny-llama"};
+      "bert-tiny", "bert-base",  "bert-large", "all-minilm-l6-v2", "gpt2",         "gpt-neo-1.3B",
+      "llama2-7b", "llama2-13b", "tiny-bert",  "tiny-gpt2",        "tiny-gpt-neo", "tiny-llama"};
   EXPECT_EQ(model_names(), expected_names);
   try {
     model_config("bert-small");

@@ -1,0 +1,419 @@
+#include "nn/tokenizer.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <utility>
+
+#include "core/error.h"
+
+namespace fss {
+namespace {
+
+// A word longer than this (in characters) is one [UNK] (BERT's max_input_chars_per_word).
+constexpr size_t kMaxWordCharacters = 100;
+
+struct CodeRange {
+  char32_t first, last;
+};
+
+bool in_ranges(std::span<const CodeRange> ranges, char32_t c) {
+  const auto it = std::lower_bound(ranges.begin(), ranges.end(), c,
+                                   [](const CodeRange& r, char32_t v) { return r.last < v; });
+  return it != ranges.end() && it->first <= c;
+}
+
+// Unicode 14 tables, made with Python's unicodedata (the definitions BERT's tokenizer uses).
+// A character and what str.lower() followed by NFD without the nonspacing marks (Mn) makes of
+// it, where that differs, for U+00C0..U+017F, U+0370..U+03FF and U+0400..U+045F. A capital
+// sigma is always σ, as in Hugging Face's BertTokenizer (Python's lower() gives ς at word ends).
+constexpr std::pair<char32_t, char32_t> kLowerWithoutAccents[] = {
+    {0x00C0, 0x0061}, {0x00C1, 0x0061}, {0x00C2, 0x0061}, {0x00C3, 0x0061}, {0x00C4, 0x0061},
+    {0x00C5, 0x0061}, {0x00C6, 0x00E6}, {0x00C7, 0x0063}, {0x00C8, 0x0065}, {0x00C9, 0x0065},
+    {0x00CA, 0x0065}, {0x00CB, 0x0065}, {0x00CC, 0x0069}, {0x00CD, 0x0069}, {0x00CE, 0x0069},
+    {0x00CF, 0x0069}, {0x00D0, 0x00F0}, {0x00D1, 0x006E}, {0x00D2, 0x006F}, {0x00D3, 0x006F},
+    {0x00D4, 0x006F}, {0x00D5, 0x006F}, {0x00D6, 0x006F}, {0x00D8, 0x00F8}, {0x00D9, 0x0075},
+    {0x00DA, 0x0075}, {0x00DB, 0x0075}, {0x00DC, 0x0075}, {0x00DD, 0x0079}, {0x00DE, 0x00FE},
+    {0x00E0, 0x0061}, {0x00E1, 0x0061}, {0x00E2, 0x0061}, {0x00E3, 0x0061}, {0x00E4, 0x0061},
+    {0x00E5, 0x0061}, {0x00E7, 0x0063}, {0x00E8, 0x0065}, {0x00E9, 0x0065}, {0x00EA, 0x0065},
+    {0x00EB, 0x0065}, {0x00EC, 0x0069}, {0x00ED, 0x0069}, {0x00EE, 0x0069}, {0x00EF, 0x0069},
+    {0x00F1, 0x006E}, {0x00F2, 0x006F}, {0x00F3, 0x006F}, {0x00F4, 0x006F}, {0x00F5, 0x006F},
+    {0x00F6, 0x006F}, {0x00F9, 0x0075}, {0x00FA, 0x0075}, {0x00FB, 0x0075}, {0x00FC, 0x0075},
+    {0x00FD, 0x0079}, {0x00FF, 0x0079}, {0x0100, 0x0061}, {0x0101, 0x0061}, {0x0102, 0x0061},
+    {0x0103, 0x0061}, {0x0104, 0x0061}, {0x0105, 0x0061}, {0x0106, 0x0063}, {0x0107, 0x0063},
+    {0x0108, 0x0063}, {0x0109, 0x0063}, {0x010A, 0x0063}, {0x010B, 0x0063}, {0x010C, 0x0063},
+    {0x010D, 0x0063}, {0x010E, 0x0064}, {0x010F, 0x0064}, {0x0110, 0x0111}, {0x0112, 0x0065},
+    {0x0113, 0x0065}, {0x0114, 0x0065}, {0x0115, 0x0065}, {0x0116, 0x0065}, {0x0117, 0x0065},
+    {0x0118, 0x0065}, {0x0119, 0x0065}, {0x011A, 0x0065}, {0x011B, 0x0065}, {0x011C, 0x0067},
+    {0x011D, 0x0067}, {0x011E, 0x0067}, {0x011F, 0x0067}, {0x0120, 0x0067}, {0x0121, 0x0067},
+    {0x0122, 0x0067}, {0x0123, 0x0067}, {0x0124, 0x0068}, {0x0125, 0x0068}, {0x0126, 0x0127},
+    {0x0128, 0x0069}, {0x0129, 0x0069}, {0x012A, 0x0069}, {0x012B, 0x0069}, {0x012C, 0x0069},
+    {0x012D, 0x0069}, {0x012E, 0x0069}, {0x012F, 0x0069}, {0x0130, 0x0069}, {0x0132, 0x0133},
+    {0x0134, 0x006A}, {0x0135, 0x006A}, {0x0136, 0x006B}, {0x0137, 0x006B}, {0x0139, 0x006C},
+    {0x013A, 0x006C}, {0x013B, 0x006C}, {0x013C, 0x006C}, {0x013D, 0x006C}, {0x013E, 0x006C},
+    {0x013F, 0x0140}, {0x0141, 0x0142}, {0x0143, 0x006E}, {0x0144, 0x006E}, {0x0145, 0x006E},
+    {0x0146, 0x006E}, {0x0147, 0x006E}, {0x0148, 0x006E}, {0x014A, 0x014B}, {0x014C, 0x006F},
+    {0x014D, 0x006F}, {0x014E, 0x006F}, {0x014F, 0x006F}, {0x0150, 0x006F}, {0x0151, 0x006F},
+    {0x0152, 0x0153}, {0x0154, 0x0072}, {0x0155, 0x0072}, {0x0156, 0x0072}, {0x0157, 0x0072},
+    {0x0158, 0x0072}, {0x0159, 0x0072}, {0x015A, 0x0073}, {0x015B, 0x0073}, {0x015C, 0x0073},
+    {0x015D, 0x0073}, {0x015E, 0x0073}, {0x015F, 0x0073}, {0x0160, 0x0073}, {0x0161, 0x0073},
+    {0x0162, 0x0074}, {0x0163, 0x0074}, {0x0164, 0x0074}, {0x0165, 0x0074}, {0x0166, 0x0167},
+    {0x0168, 0x0075}, {0x0169, 0x0075}, {0x016A, 0x0075}, {0x016B, 0x0075}, {0x016C, 0x0075},
+    {0x016D, 0x0075}, {0x016E, 0x0075}, {0x016F, 0x0075}, {0x0170, 0x0075}, {0x0171, 0x0075},
+    {0x0172, 0x0075}, {0x0173, 0x0075}, {0x0174, 0x0077}, {0x0175, 0x0077}, {0x0176, 0x0079},
+    {0x0177, 0x0079}, {0x0178, 0x0079}, {0x0179, 0x007A}, {0x017A, 0x007A}, {0x017B, 0x007A},
+    {0x017C, 0x007A}, {0x017D, 0x007A}, {0x017E, 0x007A}, {0x0370, 0x0371}, {0x0372, 0x0373},
+    {0x0374, 0x02B9}, {0x0376, 0x0377}, {0x037E, 0x003B}, {0x037F, 0x03F3}, {0x0385, 0x00A8},
+    {0x0386, 0x03B1}, {0x0387, 0x00B7}, {0x0388, 0x03B5}, {0x0389, 0x03B7}, {0x038A, 0x03B9},
+    {0x038C, 0x03BF}, {0x038E, 0x03C5}, {0x038F, 0x03C9}, {0x0390, 0x03B9}, {0x0391, 0x03B1},
+    {0x0392, 0x03B2}, {0x0393, 0x03B3}, {0x0394, 0x03B4}, {0x0395, 0x03B5}, {0x0396, 0x03B6},
+    {0x0397, 0x03B7}, {0x0398, 0x03B8}, {0x0399, 0x03B9}, {0x039A, 0x03BA}, {0x039B, 0x03BB},
+    {0x039C, 0x03BC}, {0x039D, 0x03BD}, {0x039E, 0x03BE}, {0x039F, 0x03BF}, {0x03A0, 0x03C0},
+    {0x03A1, 0x03C1}, {0x03A3, 0x03C3}, {0x03A4, 0x03C4}, {0x03A5, 0x03C5}, {0x03A6, 0x03C6},
+    {0x03A7, 0x03C7}, {0x03A8, 0x03C8}, {0x03A9, 0x03C9}, {0x03AA, 0x03B9}, {0x03AB, 0x03C5},
+    {0x03AC, 0x03B1}, {0x03AD, 0x03B5}, {0x03AE, 0x03B7}, {0x03AF, 0x03B9}, {0x03B0, 0x03C5},
+    {0x03CA, 0x03B9}, {0x03CB, 0x03C5}, {0x03CC, 0x03BF}, {0x03CD, 0x03C5}, {0x03CE, 0x03C9},
+    {0x03CF, 0x03D7}, {0x03D3, 0x03D2}, {0x03D4, 0x03D2}, {0x03D8, 0x03D9}, {0x03DA, 0x03DB},
+    {0x03DC, 0x03DD}, {0x03DE, 0x03DF}, {0x03E0, 0x03E1}, {0x03E2, 0x03E3}, {0x03E4, 0x03E5},
+    {0x03E6, 0x03E7}, {0x03E8, 0x03E9}, {0x03EA, 0x03EB}, {0x03EC, 0x03ED}, {0x03EE, 0x03EF},
+    {0x03F4, 0x03B8}, {0x03F7, 0x03F8}, {0x03F9, 0x03F2}, {0x03FA, 0x03FB}, {0x03FD, 0x037B},
+    {0x03FE, 0x037C}, {0x03FF, 0x037D}, {0x0400, 0x0435}, {0x0401, 0x0435}, {0x0402, 0x0452},
+    {0x0403, 0x0433}, {0x0404, 0x0454}, {0x0405, 0x0455}, {0x0406, 0x0456}, {0x0407, 0x0456},
+    {0x0408, 0x0458}, {0x0409, 0x0459}, {0x040A, 0x045A}, {0x040B, 0x045B}, {0x040C, 0x043A},
+    {0x040D, 0x0438}, {0x040E, 0x0443}, {0x040F, 0x045F}, {0x0410, 0x0430}, {0x0411, 0x0431},
+    {0x0412, 0x0432}, {0x0413, 0x0433}, {0x0414, 0x0434}, {0x0415, 0x0435}, {0x0416, 0x0436},
+    {0x0417, 0x0437}, {0x0418, 0x0438}, {0x0419, 0x0438}, {0x041A, 0x043A}, {0x041B, 0x043B},
+    {0x041C, 0x043C}, {0x041D, 0x043D}, {0x041E, 0x043E}, {0x041F, 0x043F}, {0x0420, 0x0440},
+    {0x0421, 0x0441}, {0x0422, 0x0442}, {0x0423, 0x0443}, {0x0424, 0x0444}, {0x0425, 0x0445},
+    {0x0426, 0x0446}, {0x0427, 0x0447}, {0x0428, 0x0448}, {0x0429, 0x0449}, {0x042A, 0x044A},
+    {0x042B, 0x044B}, {0x042C, 0x044C}, {0x042D, 0x044D}, {0x042E, 0x044E}, {0x042F, 0x044F},
+    {0x0439, 0x0438}, {0x0450, 0x0435}, {0x0451, 0x0435}, {0x0453, 0x0433}, {0x0457, 0x0456},
+    {0x045C, 0x043A}, {0x045D, 0x0438}, {0x045E, 0x0443},
+};
+
+// General category P*, outside ASCII.
+constexpr CodeRange kPunctuation[] = {
+    {0x00A1, 0x00A1},   {0x00A7, 0x00A7},   {0x00AB, 0x00AB},   {0x00B6, 0x00B7},
+    {0x00BB, 0x00BB},   {0x00BF, 0x00BF},   {0x037E, 0x037E},   {0x0387, 0x0387},
+    {0x055A, 0x055F},   {0x0589, 0x058A},   {0x05BE, 0x05BE},   {0x05C0, 0x05C0},
+    {0x05C3, 0x05C3},   {0x05C6, 0x05C6},   {0x05F3, 0x05F4},   {0x0609, 0x060A},
+    {0x060C, 0x060D},   {0x061B, 0x061B},   {0x061D, 0x061F},   {0x066A, 0x066D},
+    {0x06D4, 0x06D4},   {0x0700, 0x070D},   {0x07F7, 0x07F9},   {0x0830, 0x083E},
+    {0x085E, 0x085E},   {0x0964, 0x0965},   {0x0970, 0x0970},   {0x09FD, 0x09FD},
+    {0x0A76, 0x0A76},   {0x0AF0, 0x0AF0},   {0x0C77, 0x0C77},   {0x0C84, 0x0C84},
+    {0x0DF4, 0x0DF4},   {0x0E4F, 0x0E4F},   {0x0E5A, 0x0E5B},   {0x0F04, 0x0F12},
+    {0x0F14, 0x0F14},   {0x0F3A, 0x0F3D},   {0x0F85, 0x0F85},   {0x0FD0, 0x0FD4},
+    {0x0FD9, 0x0FDA},   {0x104A, 0x104F},   {0x10FB, 0x10FB},   {0x1360, 0x1368},
+    {0x1400, 0x1400},   {0x166E, 0x166E},   {0x169B, 0x169C},   {0x16EB, 0x16ED},
+    {0x1735, 0x1736},   {0x17D4, 0x17D6},   {0x17D8, 0x17DA},   {0x1800, 0x180A},
+    {0x1944, 0x1945},   {0x1A1E, 0x1A1F},   {0x1AA0, 0x1AA6},   {0x1AA8, 0x1AAD},
+    {0x1B5A, 0x1B60},   {0x1B7D, 0x1B7E},   {0x1BFC, 0x1BFF},   {0x1C3B, 0x1C3F},
+    {0x1C7E, 0x1C7F},   {0x1CC0, 0x1CC7},   {0x1CD3, 0x1CD3},   {0x2010, 0x2027},
+    {0x2030, 0x2043},   {0x2045, 0x2051},   {0x2053, 0x205E},   {0x207D, 0x207E},
+    {0x208D, 0x208E},   {0x2308, 0x230B},   {0x2329, 0x232A},   {0x2768, 0x2775},
+    {0x27C5, 0x27C6},   {0x27E6, 0x27EF},   {0x2983, 0x2998},   {0x29D8, 0x29DB},
+    {0x29FC, 0x29FD},   {0x2CF9, 0x2CFC},   {0x2CFE, 0x2CFF},   {0x2D70, 0x2D70},
+    {0x2E00, 0x2E2E},   {0x2E30, 0x2E4F},   {0x2E52, 0x2E5D},   {0x3001, 0x3003},
+    {0x3008, 0x3011},   {0x3014, 0x301F},   {0x3030, 0x3030},   {0x303D, 0x303D},
+    {0x30A0, 0x30A0},   {0x30FB, 0x30FB},   {0xA4FE, 0xA4FF},   {0xA60D, 0xA60F},
+    {0xA673, 0xA673},   {0xA67E, 0xA67E},   {0xA6F2, 0xA6F7},   {0xA874, 0xA877},
+    {0xA8CE, 0xA8CF},   {0xA8F8, 0xA8FA},   {0xA8FC, 0xA8FC},   {0xA92E, 0xA92F},
+    {0xA95F, 0xA95F},   {0xA9C1, 0xA9CD},   {0xA9DE, 0xA9DF},   {0xAA5C, 0xAA5F},
+    {0xAADE, 0xAADF},   {0xAAF0, 0xAAF1},   {0xABEB, 0xABEB},   {0xFD3E, 0xFD3F},
+    {0xFE10, 0xFE19},   {0xFE30, 0xFE52},   {0xFE54, 0xFE61},   {0xFE63, 0xFE63},
+    {0xFE68, 0xFE68},   {0xFE6A, 0xFE6B},   {0xFF01, 0xFF03},   {0xFF05, 0xFF0A},
+    {0xFF0C, 0xFF0F},   {0xFF1A, 0xFF1B},   {0xFF1F, 0xFF20},   {0xFF3B, 0xFF3D},
+    {0xFF3F, 0xFF3F},   {0xFF5B, 0xFF5B},   {0xFF5D, 0xFF5D},   {0xFF5F, 0xFF65},
+    {0x10100, 0x10102}, {0x1039F, 0x1039F}, {0x103D0, 0x103D0}, {0x1056F, 0x1056F},
+    {0x10857, 0x10857}, {0x1091F, 0x1091F}, {0x1093F, 0x1093F}, {0x10A50, 0x10A58},
+    {0x10A7F, 0x10A7F}, {0x10AF0, 0x10AF6}, {0x10B39, 0x10B3F}, {0x10B99, 0x10B9C},
+    {0x10EAD, 0x10EAD}, {0x10F55, 0x10F59}, {0x10F86, 0x10F89}, {0x11047, 0x1104D},
+    {0x110BB, 0x110BC}, {0x110BE, 0x110C1}, {0x11140, 0x11143}, {0x11174, 0x11175},
+    {0x111C5, 0x111C8}, {0x111CD, 0x111CD}, {0x111DB, 0x111DB}, {0x111DD, 0x111DF},
+    {0x11238, 0x1123D}, {0x112A9, 0x112A9}, {0x1144B, 0x1144F}, {0x1145A, 0x1145B},
+    {0x1145D, 0x1145D}, {0x114C6, 0x114C6}, {0x115C1, 0x115D7}, {0x11641, 0x11643},
+    {0x11660, 0x1166C}, {0x116B9, 0x116B9}, {0x1173C, 0x1173E}, {0x1183B, 0x1183B},
+    {0x11944, 0x11946}, {0x119E2, 0x119E2}, {0x11A3F, 0x11A46}, {0x11A9A, 0x11A9C},
+    {0x11A9E, 0x11AA2}, {0x11C41, 0x11C45}, {0x11C70, 0x11C71}, {0x11EF7, 0x11EF8},
+    {0x11FFF, 0x11FFF}, {0x12470, 0x12474}, {0x12FF1, 0x12FF2}, {0x16A6E, 0x16A6F},
+    {0x16AF5, 0x16AF5}, {0x16B37, 0x16B3B}, {0x16B44, 0x16B44}, {0x16E97, 0x16E9A},
+    {0x16FE2, 0x16FE2}, {0x1BC9F, 0x1BC9F}, {0x1DA87, 0x1DA8B}, {0x1E95E, 0x1E95F}};
+
+// Nonspacing marks (Mn) of the combining-diacritics blocks: what accent stripping removes.
+constexpr CodeRange kCombiningMarks[] = {{0x0300, 0x036F}, {0x0483, 0x0487}, {0x1AB0, 0x1ABD},
+                                         {0x1ABF, 0x1ACE}, {0x1DC0, 0x1DFF}, {0x20D0, 0x20DC},
+                                         {0x20E1, 0x20E1}, {0x20E5, 0x20F0}, {0xFE20, 0xFE2F}};
+
+// Format and control characters (Cc, Cf) but tab, newline and carriage return: dropped.
+constexpr CodeRange kControl[] = {
+    {0x0000, 0x0008},   {0x000B, 0x000C},   {0x000E, 0x001F},   {0x007F, 0x009F},
+    {0x00AD, 0x00AD},   {0x0600, 0x0605},   {0x061C, 0x061C},   {0x06DD, 0x06DD},
+    {0x070F, 0x070F},   {0x0890, 0x0891},   {0x08E2, 0x08E2},   {0x180E, 0x180E},
+    {0x200B, 0x200F},   {0x202A, 0x202E},   {0x2060, 0x2064},   {0x2066, 0x206F},
+    {0xFEFF, 0xFEFF},   {0xFFF9, 0xFFFB},   {0x110BD, 0x110BD}, {0x110CD, 0x110CD},
+    {0x13430, 0x13438}, {0x1BCA0, 0x1BCA3}, {0x1D173, 0x1D17A}, {0xE0001, 0xE0001},
+    {0xE0020, 0xE007F}};
+
+// Tab, newline, carriage return, the space separators (Zs), and the line and paragraph
+// separators (which Python's str.split() splits at).
+constexpr CodeRange kWhitespace[] = {
+    {0x0009, 0x000A}, {0x000D, 0x000D}, {0x0020, 0x0020}, {0x00A0, 0x00A0}, {0x1680, 0x1680},
+    {0x2000, 0x200A}, {0x2028, 0x2029}, {0x202F, 0x202F}, {0x205F, 0x205F}, {0x3000, 0x3000}};
+
+// The CJK Unified Ideographs blocks (and compatibility ideographs) BERT sets apart as words.
+constexpr CodeRange kCjkIdeographs[] = {{0x3400, 0x4DBF},   {0x4E00, 0x9FFF},   {0xF900, 0xFAFF},
+                                        {0x20000, 0x2A6DF}, {0x2A700, 0x2B73F}, {0x2B740, 0x2B81F},
+                                        {0x2B820, 0x2CEAF}, {0x2F800, 0x2FA1F}};
+
+// in_ranges and lower_without_accent search the tables by bisection.
+constexpr bool sorted_and_disjoint(std::span<const CodeRange> ranges) {
+  for (size_t i = 0; i < ranges.size(); ++i)
+    if (ranges[i].first > ranges[i].last || (i > 0 && ranges[i - 1].last >= ranges[i].first))
+      return false;
+  return true;
+}
+static_assert(sorted_and_disjoint(kPunctuation) && sorted_and_disjoint(kCombiningMarks) &&
+              sorted_and_disjoint(kControl) && sorted_and_disjoint(kWhitespace) &&
+              sorted_and_disjoint(kCjkIdeographs));
+static_assert(std::ranges::is_sorted(kLowerWithoutAccents));
+
+bool is_whitespace(char32_t c) { return in_ranges(kWhitespace, c); }
+bool is_control(char32_t c) { return in_ranges(kControl, c); }
+bool is_cjk_ideograph(char32_t c) { return in_ranges(kCjkIdeographs, c); }
+bool is_combining_mark(char32_t c) { return in_ranges(kCombiningMarks, c); }
+
+bool is_punctuation(char32_t c) {
+  // Every ASCII character that is neither a letter, a digit, a space nor a control (BERT
+  // counts symbols such as "$" and "^" as punctuation too).
+  if (c < 0x80)
+    return (c >= 0x21 && c <= 0x2F) || (c >= 0x3A && c <= 0x40) || (c >= 0x5B && c <= 0x60) ||
+           (c >= 0x7B && c <= 0x7E);
+  return in_ranges(kPunctuation, c);
+}
+
+char32_t lower_without_accent(char32_t c) {
+  if (c >= U'A' && c <= U'Z') return c + (U'a' - U'A');
+  const auto* end = std::end(kLowerWithoutAccents);
+  const auto* it = std::lower_bound(std::begin(kLowerWithoutAccents), end, c,
+                                    [](const auto& entry, char32_t v) { return entry.first < v; });
+  return it != end && it->first == c ? it->second : c;
+}
+
+// Decodes UTF-8 strictly (no overlong forms, surrogates or values past U+10FFFF). Returns the
+// byte offset of the first invalid sequence, if any.
+std::optional<size_t> decode_utf8(std::string_view text, std::u32string& out) {
+  out.clear();
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char lead = byte(i);
+    int length;
+    char32_t c, minimum;
+    if (lead < 0x80) {
+      length = 1, c = lead, minimum = 0;
+    } else if ((lead & 0xE0) == 0xC0) {
+      length = 2, c = lead & 0x1F, minimum = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3, c = lead & 0x0F, minimum = 0x800;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4, c = lead & 0x07, minimum = 0x10000;
+    } else {
+      return i;
+    }
+    if (text.size() - i < static_cast<size_t>(length)) return i;
+    for (int k = 1; k < length; ++k) {
+      if ((byte(i + k) & 0xC0) != 0x80) return i;
+      c = (c << 6) | (byte(i + k) & 0x3F);
+    }
+    if (c < minimum || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return i;
+    out.push_back(c);
+    i += length;
+  }
+  return std::nullopt;
+}
+
+void append_utf8(char32_t c, std::string& out) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+std::string to_utf8(std::u32string_view text) {
+  std::string out;
+  for (char32_t c : text) append_utf8(c, out);
+  return out;
+}
+
+std::u32string decode_text(std::string_view text) {
+  std::u32string decoded;
+  if (const std::optional<size_t> bad = decode_utf8(text, decoded))
+    fail(ErrorKind::kInvalidArgument, "tokenizer: the text is not valid UTF-8 at byte offset {}",
+         *bad);
+  return decoded;
+}
+
+// BERT's basic tokenization: cleaning, CJK ideographs apart, lower-casing, accent stripping and
+// splitting at whitespace and punctuation. Each of these steps acts on one character alone, so
+// one pass does them all.
+std::vector<std::u32string> basic_words(std::u32string_view text) {
+  std::vector<std::u32string> words;
+  std::u32string word;
+  const auto finish_word = [&] {
+    if (!word.empty()) words.push_back(std::move(word));
+    word.clear();
+  };
+  for (char32_t c : text) {
+    if (c == 0 || c == 0xFFFD || is_control(c)) continue;
+    if (is_whitespace(c)) {
+      finish_word();
+    } else if (is_cjk_ideograph(c)) {
+      finish_word();
+      words.push_back(std::u32string(1, c));
+    } else {
+      c = lower_without_accent(c);
+      if (is_combining_mark(c)) continue;
+      if (is_punctuation(c)) {
+        finish_word();
+        words.push_back(std::u32string(1, c));
+      } else {
+        word.push_back(c);
+      }
+    }
+  }
+  finish_word();
+  return words;
+}
+
+}  // namespace
+
+WordPieceTokenizer WordPieceTokenizer::from_file(const std::filesystem::path& path) {
+  const std::string source = "vocabulary file " + path.string();
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error))
+    fail(ErrorKind::kIo, "{}: {}", source,
+         error ? error.message() : std::string("not found or not a regular file"));
+  std::ifstream in(path, std::ios::binary);
+  std::string contents((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in.good() && !in.eof()) fail(ErrorKind::kIo, "{}: {}", source, std::strerror(errno));
+  std::vector<std::string> tokens;
+  size_t begin = 0;
+  while (begin < contents.size()) {
+    size_t end = contents.find('\n', begin);
+    if (end == std::string::npos) end = contents.size();
+    std::string_view line(contents.data() + begin, end - begin);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    tokens.emplace_back(line);
+    begin = end + 1;
+  }
+  return from_tokens(std::move(tokens), source);
+}
+
+WordPieceTokenizer WordPieceTokenizer::from_tokens(std::vector<std::string> tokens,
+                                                   std::string source) {
+  WordPieceTokenizer tokenizer;
+  tokenizer.source_ = std::move(source);
+  if (tokens.empty()) fail(ErrorKind::kParse, "{}: no tokens", tokenizer.source_);
+  std::u32string decoded;
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const std::string& token = tokens[i];
+    const auto reject = [&](std::string_view what) {
+      fail(ErrorKind::kParse, "{} line {}: {}", tokenizer.source_, i + 1, what);
+    };
+    if (token.empty()) reject("empty token");
+    if (const std::optional<size_t> bad = decode_utf8(token, decoded))
+      reject(fmt::format("invalid UTF-8 at byte {} of the token", *bad));
+    if (std::any_of(decoded.begin(), decoded.end(), is_whitespace))
+      reject(fmt::format("token '{}' contains whitespace", token));
+    const auto [it, inserted] = tokenizer.ids_.emplace(token, static_cast<int64_t>(i));
+    if (!inserted) reject(fmt::format("token '{}' repeats line {}", token, it->second + 1));
+  }
+  tokenizer.tokens_ = std::move(tokens);
+  const auto special = [&](std::string_view name) {
+    const int64_t id = tokenizer.id_of(name);
+    if (id < 0) fail(ErrorKind::kParse, "{}: no {} token", tokenizer.source_, name);
+    return id;
+  };
+  tokenizer.pad_id_ = special("[PAD]");
+  tokenizer.unknown_id_ = special("[UNK]");
+  tokenizer.cls_id_ = special("[CLS]");
+  tokenizer.sep_id_ = special("[SEP]");
+  return tokenizer;
+}
+
+std::vector<std::string> WordPieceTokenizer::split_words(std::string_view text) {
+  std::vector<std::string> words;
+  for (const std::u32string& word : basic_words(decode_text(text))) words.push_back(to_utf8(word));
+  return words;
+}
+
+std::vector<std::string> WordPieceTokenizer::tokenize(std::string_view text) const {
+  std::vector<int64_t> ids;
+  for (const std::u32string& word : basic_words(decode_text(text))) append_pieces(word, ids);
+  std::vector<std::string> pieces;
+  for (int64_t id : ids) pieces.push_back(tokens_[id]);
+  return pieces;
+}
+
+std::vector<int64_t> WordPieceTokenizer::encode(std::string_view text) const {
+  std::vector<int64_t> ids = {cls_id_};
+  for (const std::u32string& word : basic_words(decode_text(text))) append_pieces(word, ids);
+  ids.push_back(sep_id_);
+  return ids;
+}
+
+int64_t WordPieceTokenizer::id_of(std::string_view token) const {
+  const auto it = ids_.find(std::string(token));
+  return it == ids_.end() ? -1 : it->second;
+}
+
+const std::string& WordPieceTokenizer::token_of(int64_t id) const {
+  if (id < 0 || id >= vocab_size())
+    fail(ErrorKind::kInvalidArgument, "{}: token id {} is outside [0, {})", source_, id,
+         vocab_size());
+  return tokens_[id];
+}
+
+// Greedy longest match first: the longest vocabulary entry that starts the rest of the word
+// ("##"-prefixed after the first piece), then the same on what remains.
+void WordPieceTokenizer::append_pieces(std::u32string_view word, std::vector<int64_t>& ids) const {
+  if (word.size() > kMaxWordCharacters) {
+    ids.push_back(unknown_id_);
+    return;
+  }
+  std::vector<int64_t> pieces;
+  for (size_t start = 0; start < word.size();) {
+    int64_t piece = -1;
+    size_t end = word.size();
+    for (; end > start; --end) {
+      std::string candidate = start > 0 ? "##" : "";
+      for (char32_t c : word.substr(start, end - start)) append_utf8(c, candidate);
+      piece = id_of(candidate);
+      if (piece >= 0) break;
+    }
+    if (piece < 0) {
+      ids.push_back(unknown_id_);
+      return;
+    }
+    pieces.push_back(piece);
+    start = end;
+  }
+  ids.insert(ids.end(), pieces.begin(), pieces.end());
+}
+
+}  // namespace fss
