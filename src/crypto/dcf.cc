@@ -9,7 +9,9 @@
 #include "core/error.h"
 #include "core/ring.h"
 #include "crypto/aes_ni.h"
+#include "crypto/dcf_math.h"
 #include "crypto/prg.h"
+#include "crypto/simd_block.h"
 
 namespace fss {
 namespace {
@@ -35,19 +37,12 @@ void validate_params(const DcfParams& params, ErrorKind kind, const char* where)
 
 uint64_t bytes_for_bits(uint64_t bits) { return (bits + 7) / 8; }
 
-// Bit of x consumed at tree level `level` (the most significant of the n bits first).
-uint64_t path_bit(uint64_t x, int n, int level) { return (x >> (n - 1 - level)) & 1; }
-
-// (-1)^bit * v in Z_{2^64}, without a branch on the secret-dependent bit.
-uint64_t negate_if(uint64_t bit, uint64_t v) { return (v ^ (0 - bit)) + bit; }
-
 __m128i drop_control_bit(__m128i s) { return _mm_andnot_si128(_mm_cvtsi64_si128(1), s); }
 uint64_t control_bit(__m128i s) { return static_cast<uint64_t>(_mm_cvtsi128_si64(s)) & 1; }
 uint64_t low_word(__m128i s) { return static_cast<uint64_t>(_mm_cvtsi128_si64(s)); }
 __m128i with_control_bit(__m128i s, uint64_t bit) {
   return _mm_or_si128(drop_control_bit(s), _mm_cvtsi64_si128(static_cast<int64_t>(bit)));
 }
-__m128i select_mask(uint64_t bit) { return _mm_set1_epi64x(-static_cast<int64_t>(bit)); }
 
 // The fixed-key PRG's round keys, loaded once into SIMD form.
 const aes_ni::RoundKeys& prg_keys(PrgStream stream) {
@@ -252,29 +247,21 @@ template <typename Prg>
     Prg::children(parent, child);
     for (int j = 0; j < kLanes; ++j) {
       const int p0 = j, p1 = kLanes + j;  // the two parties' nodes of lane j
-      const uint64_t a = path_bit(alpha[j], n, level);
-      const int keep = static_cast<int>(a), lose = 1 - keep;  // 0 = left, 1 = right
-      const uint64_t t0 = control_bit(seed[p0]), t1 = control_bit(seed[p1]);
-
-      const __m128i seed_cw = _mm_xor_si128(child.seed[lose][p0], child.seed[lose][p1]);
-      const uint64_t left_t =
-          control_bit(child.seed[0][p0]) ^ control_bit(child.seed[0][p1]) ^ a ^ 1;
-      const uint64_t right_t = control_bit(child.seed[1][p0]) ^ control_bit(child.seed[1][p1]) ^ a;
-      // The lost subtree holds the inputs below alpha exactly when it is the left one (a = 1).
-      const uint64_t value_cw = negate_if(t1, child.value[lose][p1] - child.value[lose][p0] -
-                                                  v_alpha[j] + (beta[j] & (0 - a))) &
-                                mask;
-      v_alpha[j] =
-          (v_alpha[j] - child.value[keep][p1] + child.value[keep][p0] + negate_if(t1, value_cw)) &
-          mask;
-
-      const __m128i keep_cw = with_control_bit(seed_cw, a ? right_t : left_t);
-      seed[p0] = _mm_xor_si128(child.seed[keep][p0], _mm_and_si128(keep_cw, select_mask(t0)));
-      seed[p1] = _mm_xor_si128(child.seed[keep][p1], _mm_and_si128(keep_cw, select_mask(t1)));
-      right_t_cw[j] |= right_t << level;
+      const uint64_t a = tree_path_bit(alpha[j], n, level);
+      const uint64_t t1 = control_bit(seed[p1]);
+      const SimdBlock left0{child.seed[0][p0]}, right0{child.seed[1][p0]};
+      const SimdBlock left1{child.seed[0][p1]}, right1{child.seed[1][p1]};
+      const TreeLevelCw<SimdBlock> cw = tree_level_cw(left0, right0, left1, right1, a);
+      const DcfLevelValue value =
+          dcf_level_value(child.value[0][p0], child.value[1][p0], child.value[0][p1],
+                          child.value[1][p1], a, beta[j], t1, v_alpha[j], mask);
+      v_alpha[j] = value.v_alpha;
+      seed[p0] = tree_next_on_path(cw, SimdBlock{seed[p0]}, left0, right0, a).v;
+      seed[p1] = tree_next_on_path(cw, SimdBlock{seed[p1]}, left1, right1, a).v;
+      right_t_cw[j] |= cw.right_t << level;
       if (j < group.lanes) {
-        k0.level_cw[row + group.first + j] = aes_ni::store(with_control_bit(seed_cw, left_t));
-        k0.value_cw[row + group.first + j] = value_cw;
+        k0.level_cw[row + group.first + j] = to_block(cw.cw);
+        k0.value_cw[row + group.first + j] = value.value_cw;
       }
     }
   }
@@ -285,7 +272,7 @@ template <typename Prg>
   for (int j = 0; j < group.lanes; ++j) {
     const uint64_t t1 = control_bit(seed[kLanes + j]);
     k0.final_cw[group.first + j] =
-        negate_if(t1, low_word(leaf[kLanes + j]) - low_word(leaf[j]) - v_alpha[j]) & mask;
+        dcf_final_cw(low_word(leaf[j]), low_word(leaf[kLanes + j]), t1, v_alpha[j], mask);
     k0.right_t_cw[group.first + j] = right_t_cw[j];
   }
 }
@@ -297,13 +284,13 @@ template <typename Prg>
                                               std::span<uint64_t> out) {
   const int n = keys.params.n;
   const uint64_t count = keys.count;
-  uint64_t key[kLanes], x[kLanes], right_t_cw[kLanes], sum[kLanes] = {};
-  __m128i seed[kLanes];
+  uint64_t key[kLanes], x[kLanes], right_t_cw[kLanes];
+  DcfWalk<SimdBlock> walk[kLanes];
   for (int j = 0; j < kLanes; ++j) {
     key[j] = group.key(j);
     x[j] = xs[key[j]];
     right_t_cw[j] = keys.right_t_cw[key[j]];
-    seed[j] = aes_ni::load(keys.root[key[j]]);
+    walk[j].node = to_simd(keys.root[key[j]]);
   }
   const uint64_t prefetch_key = std::min(group.first + kPrefetchGroups * kLanes, count - 1);
 
@@ -317,32 +304,23 @@ template <typename Prg>
     uint64_t dir[kLanes];
     __m128i parent[kLanes];
     for (int j = 0; j < kLanes; ++j) {
-      dir[j] = path_bit(x[j], n, level);
-      parent[j] = drop_control_bit(seed[j]);
+      dir[j] = tree_path_bit(x[j], n, level);
+      parent[j] = drop_control_bit(walk[j].node.v);
     }
     PathStep step;
     Prg::path_step(dir, parent, step);
-    for (int j = 0; j < kLanes; ++j) {
-      const uint64_t t = control_bit(seed[j]);
-      __m128i cw = aes_ni::load(keys.level_cw[row + key[j]]);
-      // Bit 0 of the level CW corrects the left control bit; going right it must become the
-      // right one (branch-free: the direction is a coin flip per key).
-      const uint64_t lsb_flip = dir[j] & (low_word(cw) ^ (right_t_cw[j] >> level)) & 1;
-      cw = _mm_xor_si128(cw, _mm_cvtsi64_si128(static_cast<int64_t>(lsb_flip)));
-      seed[j] = _mm_xor_si128(step.child[j], _mm_and_si128(cw, select_mask(t)));
-      sum[j] += step.value[j] + (keys.value_cw[row + key[j]] & (0 - t));
-    }
+    for (int j = 0; j < kLanes; ++j)
+      dcf_step(walk[j], SimdBlock{step.child[j]}, step.value[j],
+               to_simd(keys.level_cw[row + key[j]]), (right_t_cw[j] >> level) & 1, dir[j],
+               keys.value_cw[row + key[j]]);
   }
 
   __m128i leaf[kLanes];
-  for (int j = 0; j < kLanes; ++j) leaf[j] = drop_control_bit(seed[j]);
+  for (int j = 0; j < kLanes; ++j) leaf[j] = drop_control_bit(walk[j].node.v);
   aes_ni::mmo_wide<kLanes>(prg_keys(PrgStream::kConvert), leaf);
   const uint64_t mask = Ring{keys.params.out_bits}.mask();
-  for (int j = 0; j < group.lanes; ++j) {
-    const uint64_t t = control_bit(seed[j]);
-    const uint64_t share = sum[j] + low_word(leaf[j]) + (keys.final_cw[key[j]] & (0 - t));
-    out[key[j]] = negate_if(static_cast<uint64_t>(party), share) & mask;
-  }
+  for (int j = 0; j < group.lanes; ++j)
+    out[key[j]] = dcf_finish(party, walk[j], low_word(leaf[j]), keys.final_cw[key[j]], mask);
 }
 
 // Per-thread runs of groups [begin, end), instantiated once per AES path; the VAES ones are

@@ -1,0 +1,47 @@
+#pragma once
+// Batched DPF and DCF on the GPU, bit-identical to crypto/dpf.h and crypto/dcf.h: for the same
+// seed, dpf_gen / dcf_gen produce byte-identical keys, and every evaluation the same shares.
+// Each call uploads its inputs to the current device, runs one kernel (a thread per key, or
+// per part of a key's domain), downloads the result and synchronizes; resident keys go through
+// cuda/device_keys.h and the launchers of cuda/fss_kernels.h instead. Arguments are checked as the
+// CPU functions of the same names check them (kInvalidArgument); a CUDA failure (no device, out of
+// memory) throws kInternal. `variant` picks where the AES tables live (cuda/table_prg.h); outputs
+// never depend on it.
+#include <cstdint>
+#include <span>
+
+#include "crypto/aes.h"
+#include "crypto/dcf.h"
+#include "crypto/dpf.h"
+#include "cuda/table_prg.h"
+
+namespace fss::gpu {
+
+// out[i] = AES_k(in[i]) with aes's key k; in.size() == out.size().
+void aes_encrypt_blocks(const Aes128& aes, std::span<const Block> in, std::span<Block> out,
+                        AesVariant variant = kDefaultAesVariant);
+
+DpfKeyPair dpf_gen(const DpfParams& params, std::span<const uint64_t> alphas,
+                   std::span<const uint64_t> betas, Block seed,
+                   AesVariant variant = kDefaultAesVariant);
+
+void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
+              std::span<uint64_t> out, AesVariant variant = kDefaultAesVariant);
+
+void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
+                      std::span<uint8_t> out, AesVariant variant = kDefaultAesVariant);
+
+// Full-domain evaluation of every key of the batch (l = 1): out[i * words + w] is word w of
+// key i's output as dpf_eval_full_domain(party, keys, i, ...) writes it, words = ceil(2^n / 64).
+// Throws kInvalidArgument unless out.size() == keys.count * words.
+void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, std::span<uint64_t> out,
+                          AesVariant variant = kDefaultAesVariant);
+
+DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
+                   std::span<const uint64_t> betas, Block seed,
+                   AesVariant variant = kDefaultAesVariant);
+
+void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
+              std::span<uint64_t> out, AesVariant variant = kDefaultAesVariant);
+
+}  // namespace fss::gpu

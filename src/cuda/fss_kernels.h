@@ -1,0 +1,46 @@
+#pragma once
+// Launchers of the batched FSS kernels (one thread per key, or per part of a key's domain), on
+// device pointers and an explicit stream: the seam where resident keys, memory pools and
+// streams plug in. Compiled by nvcc; they return the launch status and never throw (the host
+// wrappers in cuda/fss_gpu.h own memory and turn a bad status into fss::Error). Preconditions
+// are the host API's, unchecked here: views consistent with their counts, inputs in range,
+// outputs not aliasing inputs. An empty batch launches nothing and returns cudaSuccess.
+#include <cuda_runtime.h>
+
+#include <cstdint>
+
+#include "crypto/dpf_math.h"
+#include "cuda/fss_walks.h"
+#include "cuda/table_prg.h"
+
+namespace fss::gpu {
+
+// out[i] = AES_k(in[i]) for i < count, k the key in keys.keys[kExtraKeySlot].
+cudaError_t launch_aes_encrypt(AesVariant variant, const PrgRoundKeys& keys, const Block* in,
+                               Block* out, uint64_t count, cudaStream_t stream);
+
+// Key generation for keys [0, out.count); keys.keys[kExtraKeySlot] holds the batch seed's key.
+cudaError_t launch_dpf_gen(AesVariant variant, const PrgRoundKeys& keys, const DpfLeafLayout& leaf,
+                           const DpfGenView& out, const uint64_t* alphas, const uint64_t* betas,
+                           cudaStream_t stream);
+
+cudaError_t launch_dpf_eval(AesVariant variant, const PrgRoundKeys& keys, const DpfLeafLayout& leaf,
+                            const DpfKeysView& view, int party, const uint64_t* xs, uint64_t* out,
+                            cudaStream_t stream);
+
+cudaError_t launch_dpf_compare_eval(AesVariant variant, const PrgRoundKeys& keys,
+                                    const DpfLeafLayout& leaf, const DpfKeysView& view,
+                                    const uint64_t* xs, uint8_t* out, cudaStream_t stream);
+
+// out[key * full_domain_words(n) + w]: key's full-domain output words (l = 1 keys).
+cudaError_t launch_dpf_full_domain(AesVariant variant, const PrgRoundKeys& keys,
+                                   const DpfLeafLayout& leaf, const DpfKeysView& view,
+                                   uint64_t* out, cudaStream_t stream);
+
+cudaError_t launch_dcf_gen(AesVariant variant, const PrgRoundKeys& keys, const DcfGenView& out,
+                           const uint64_t* alphas, const uint64_t* betas, cudaStream_t stream);
+
+cudaError_t launch_dcf_eval(AesVariant variant, const PrgRoundKeys& keys, const DcfKeysView& view,
+                            int party, const uint64_t* xs, uint64_t* out, cudaStream_t stream);
+
+}  // namespace fss::gpu

@@ -1,0 +1,80 @@
+#pragma once
+// The interval lookup of SUF (PROTOCOLS.md §1, §9): additive shares (mod 2^n) of the payload row
+// v_{i(x)} in Z_{2^n}^p of the interval [a_i, a_{i+1}) holding x, from the public x^ = x + r.
+//
+// Construction: DCF differences at the mask. For a public boundary a and s(c) = 1{x^ + c < r}
+// (mod 2^n), the integer identity
+//   1{x < a} = 1{x^ < a} + s(-a) - s(0)
+// holds for all x^, r, a < 2^n (both sides count the wrap of x - a). Hence, with public rows,
+//   v_{i(x)} = v_{i(x^)} + sum_{i=1}^{m-1} (v_{i-1} - v_i) s(-a_i) + (v_{m-1} - v_0) s(0),
+// so ONE DCF_{n,n} key per element (point r, payload 1) evaluated at the M = m public points
+// x^, x^ - a_1, ..., x^ - a_{m-1} gives the shares without interaction; the dealer's work and
+// the key do not depend on m or p. The same key also answers extra full-width comparison queries
+// 1{x^ + c < r} (the low bit of an additive share is an XOR share), so a gate's width-n
+// predicates cost no second key.
+//
+// Key per party: 16 + count * dcf_key_bytes({n, n}) bytes, dcf_key_bytes({n, n}) =
+// 16 + 16 n + 2 ceil(n / 8) + ceil(n^2 / 8). PRG calls per element: 2 E + D over its
+// P = m + (extra offsets not among the lookup points) points (multi_point.h: E distinct prefixes,
+// D distinct points), at most P (2n + 1); a uniform spline of 2^b pieces 2^s apart needs about
+// 2^b (2s + 5) + 4 (n - s - b). No interaction.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "core/bytes.h"
+#include "core/hd.h"
+#include "crypto/prg.h"
+
+namespace fss::suf {
+
+// Party's share of the payload row, per element: shares[i] = share of s(-a_i) (i >= 1) and
+// shares[0] = share of s(0); weights[i * p + q] = v_{i-1} - v_i (i >= 1), weights[q] =
+// v_{m-1} - v_0; public_row = v_{i(x^)} (added by party 0). out[q] for q < p, mod 2^n (mask).
+FSS_HD void combine_payload(int party, int m, int p, const uint64_t* public_row,
+                            const uint64_t* weights, const uint64_t* shares, uint64_t mask,
+                            uint64_t* out) {
+  for (int q = 0; q < p; ++q) out[q] = party == 0 ? public_row[q] : 0;
+  for (int i = 0; i < m; ++i)
+    for (int q = 0; q < p; ++q) out[q] += weights[i * p + q] * shares[i];
+  for (int q = 0; q < p; ++q) out[q] &= mask;
+}
+
+class IntervalLookup {
+ public:
+  // starts: a_0 = 0 < a_1 < ... < a_{m-1} < 2^n with m >= 2; payload: m rows of p >= 0 values
+  // < 2^n; extra_offsets: width-n queries (c < 2^n). Throws kInvalidArgument otherwise.
+  IntervalLookup(int n, std::vector<uint64_t> starts, std::vector<std::vector<uint64_t>> payload,
+                 std::vector<uint64_t> extra_offsets = {});
+
+  int n() const { return n_; }
+  int intervals() const { return static_cast<int>(starts_.size()); }  // m = M
+  int payload_size() const { return p_; }                             // p
+  int points() const { return static_cast<int>(offsets_.size()); }    // P
+  const std::vector<uint64_t>& extra_offsets() const { return extra_offsets_; }
+
+  uint64_t key_bytes(uint64_t count) const;
+  uint64_t max_prg_calls_per_element() const;
+
+  // Dealer: one DCF_{n,n} key per element for the point masks[e] < 2^n, payload 1.
+  void gen(std::span<const uint64_t> masks, SeededPrg& prg, ByteWriter& key0,
+           ByteWriter& key1) const;
+  // Party: payload_shares[e * p + q] = additive share of v_{i(x)}[q]; extra_bits[e * E + j] = XOR
+  // share of 1{x^ + c_j < r} for the E extra offsets. Returns the PRG calls made. Throws kParse
+  // on an unexpected key batch.
+  uint64_t eval(int party, ByteReader& key, std::span<const uint64_t> x_hat,
+                std::span<uint64_t> payload_shares, std::span<uint8_t> extra_bits) const;
+
+ private:
+  int n_;
+  int p_;
+  std::vector<uint64_t> starts_;
+  std::vector<std::vector<uint64_t>> payload_;
+  std::vector<uint64_t> extra_offsets_;
+  std::vector<uint64_t> offsets_;  // distinct evaluation offsets {0, -a_i, extras}, ascending
+  std::vector<int> lookup_point_;  // i -> index into offsets_ of -a_i (0 for i = 0)
+  std::vector<int> extra_point_;   // extra j -> index into offsets_
+  std::vector<uint64_t> weights_;  // [m][p], see combine_payload
+};
+
+}  // namespace fss::suf
