@@ -178,8 +178,9 @@ int run_inference(const RunOptions& options) {
                             : 0;
     fmt::print("{:<12} {:>10.1f} {:>10.1f} {:>12.3f} {:>8}\n", phase, ms, wait,
                cost.bytes_sent / 1e6, cost.rounds);
-    json_phases[phase] = {{"ms", ms}, {"wait_ms", wait}, {"bytes_sent", cost.bytes_sent},
-                          {"rounds", cost.rounds}, {"key_bytes", cost.key_bytes}};
+    json_phases[phase] = {{"ms", ms},           {"wait_ms", wait},
+                          {"bytes_sent", cost.bytes_sent}, {"rounds", cost.rounds},
+                          {"key_bytes", cost.key_bytes},   {"prg_calls", cost.prg_calls}};
   }
   const bool exact = differing == 0;
   fmt::print("\ncheck vs clear engine: {}\n",

@@ -11,6 +11,7 @@
 #include "crypto/aes_ni.h"
 #include "crypto/dcf_math.h"
 #include "crypto/prg.h"
+#include "crypto/prg_counter.h"
 #include "crypto/simd_block.h"
 
 namespace fss {
@@ -200,6 +201,12 @@ LaneGroup lane_group(int64_t group, uint64_t count) {
 
 int64_t group_count(uint64_t count) { return static_cast<int64_t>((count + kLanes - 1) / kLanes); }
 
+// The keys of groups [begin, end) of a batch of `count`, idle lanes excluded.
+uint64_t keys_in_groups(int64_t begin, int64_t end, uint64_t count) {
+  const uint64_t first = static_cast<uint64_t>(begin) * kLanes;
+  return std::min<uint64_t>(static_cast<uint64_t>(end) * kLanes, count) - std::min(first, count);
+}
+
 // Gen^< of BCGGIKR (Eurocrypt 2021, Fig. 1) for one lane group. Both parties' seeds advance
 // together; the correction words, common to both keys, are written to party 0's batch.
 template <typename Prg>
@@ -323,44 +330,59 @@ template <typename Prg>
     out[key[j]] = dcf_finish(party, walk[j], low_word(leaf[j]), keys.final_cw[key[j]], mask);
 }
 
+// PRG calls per key (a VAES instruction runs two streams' blocks, counted as two):
+// evaluation, a seed and a value block per level and the leaf, 2 n + 1; key generation, both
+// parties' four children blocks per level and leaves, 2 (4 n + 1). The roots come from AES under
+// the dealer's seed key, not from the fixed-key PRG, and are not counted.
+uint64_t dcf_eval_prg_calls(int n) { return 2 * static_cast<uint64_t>(n) + 1; }
+uint64_t dcf_gen_prg_calls(int n) { return 2 * (4 * static_cast<uint64_t>(n) + 1); }
+
 // Per-thread runs of groups [begin, end), instantiated once per AES path; the VAES ones are
-// compiled for VAES so that the whole group loop inlines.
-void gen_groups_aesni(int64_t begin, int64_t end, std::span<const uint64_t> alphas,
-                      std::span<const uint64_t> betas, const aes_ni::RoundKeys& seed_keys,
-                      DcfKeyPair& keys) {
+// compiled for VAES so that the whole group loop inlines. Each returns the keys it processed.
+uint64_t gen_groups_aesni(int64_t begin, int64_t end, std::span<const uint64_t> alphas,
+                          std::span<const uint64_t> betas, const aes_ni::RoundKeys& seed_keys,
+                          DcfKeyPair& keys) {
   for (int64_t g = begin; g < end; ++g)
     gen_group<AesNiPrg>(lane_group(g, keys.party[0].count), alphas, betas, seed_keys, keys);
+  return keys_in_groups(begin, end, keys.party[0].count);
 }
 
-FSS_VAES_TARGET void gen_groups_vaes(int64_t begin, int64_t end, std::span<const uint64_t> alphas,
-                                     std::span<const uint64_t> betas,
-                                     const aes_ni::RoundKeys& seed_keys, DcfKeyPair& keys) {
+FSS_VAES_TARGET uint64_t gen_groups_vaes(int64_t begin, int64_t end,
+                                         std::span<const uint64_t> alphas,
+                                         std::span<const uint64_t> betas,
+                                         const aes_ni::RoundKeys& seed_keys, DcfKeyPair& keys) {
   for (int64_t g = begin; g < end; ++g)
     gen_group<VaesPrg>(lane_group(g, keys.party[0].count), alphas, betas, seed_keys, keys);
+  return keys_in_groups(begin, end, keys.party[0].count);
 }
 
-void eval_groups_aesni(int64_t begin, int64_t end, int party, const DcfKeyBatch& keys,
-                       std::span<const uint64_t> xs, std::span<uint64_t> out) {
+uint64_t eval_groups_aesni(int64_t begin, int64_t end, int party, const DcfKeyBatch& keys,
+                           std::span<const uint64_t> xs, std::span<uint64_t> out) {
   for (int64_t g = begin; g < end; ++g)
     eval_group<AesNiPrg>(lane_group(g, keys.count), party, keys, xs, out);
+  return keys_in_groups(begin, end, keys.count);
 }
 
-FSS_VAES_TARGET void eval_groups_vaes(int64_t begin, int64_t end, int party,
-                                      const DcfKeyBatch& keys, std::span<const uint64_t> xs,
-                                      std::span<uint64_t> out) {
+FSS_VAES_TARGET uint64_t eval_groups_vaes(int64_t begin, int64_t end, int party,
+                                          const DcfKeyBatch& keys, std::span<const uint64_t> xs,
+                                          std::span<uint64_t> out) {
   for (int64_t g = begin; g < end; ++g)
     eval_group<VaesPrg>(lane_group(g, keys.count), party, keys, xs, out);
+  return keys_in_groups(begin, end, keys.count);
 }
 
 // Runs body(begin, end) on contiguous runs of the `groups` lane groups of an n-level tree, one
 // run per thread, so that each thread reads and writes the correction-word rows sequentially.
+// body returns the keys it processed; the total is returned.
 template <typename Body>
-void for_each_group_run(int64_t groups, int n, const Body& body) {
-#pragma omp parallel if (groups * n >= kMinGroupLevelsForThreads)
+uint64_t for_each_group_run(int64_t groups, int n, const Body& body) {
+  uint64_t keys = 0;
+#pragma omp parallel reduction(+ : keys) if (groups * n >= kMinGroupLevelsForThreads)
   {
     const int64_t threads = omp_get_num_threads(), thread = omp_get_thread_num();
-    body(groups * thread / threads, groups * (thread + 1) / threads);
+    keys += body(groups * thread / threads, groups * (thread + 1) / threads);
   }
+  return keys;
 }
 
 void validate_batch(const DcfKeyBatch& keys, const char* where) {
@@ -442,13 +464,13 @@ DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
   k0.value_cw.resize(per_level);
   k0.final_cw.resize(count);
   const aes_ni::RoundKeys seed_keys{Aes128(seed)};
-  for_each_group_run(group_count(count), params.n, [&](int64_t begin, int64_t end) {
-    if (path == detail::DcfAesPath::kVaes) {
-      gen_groups_vaes(begin, end, alphas, betas, seed_keys, keys);
-    } else {
-      gen_groups_aesni(begin, end, alphas, betas, seed_keys, keys);
-    }
-  });
+  const uint64_t keys_done =
+      for_each_group_run(group_count(count), params.n, [&](int64_t begin, int64_t end) {
+        return path == detail::DcfAesPath::kVaes
+                   ? gen_groups_vaes(begin, end, alphas, betas, seed_keys, keys)
+                   : gen_groups_aesni(begin, end, alphas, betas, seed_keys, keys);
+      });
+  count_prg_calls(keys_done * dcf_gen_prg_calls(params.n));
   k1.level_cw = k0.level_cw;
   k1.right_t_cw = k0.right_t_cw;
   k1.value_cw = k0.value_cw;
@@ -475,13 +497,13 @@ void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
            keys.root[i].lsb(), party);
   }
 
-  for_each_group_run(group_count(keys.count), keys.params.n, [&](int64_t begin, int64_t end) {
-    if (path == detail::DcfAesPath::kVaes) {
-      eval_groups_vaes(begin, end, party, keys, xs, out);
-    } else {
-      eval_groups_aesni(begin, end, party, keys, xs, out);
-    }
-  });
+  const uint64_t keys_done =
+      for_each_group_run(group_count(keys.count), keys.params.n, [&](int64_t begin, int64_t end) {
+        return path == detail::DcfAesPath::kVaes
+                   ? eval_groups_vaes(begin, end, party, keys, xs, out)
+                   : eval_groups_aesni(begin, end, party, keys, xs, out);
+      });
+  count_prg_calls(keys_done * dcf_eval_prg_calls(keys.params.n));
 }
 
 }  // namespace detail

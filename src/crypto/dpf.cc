@@ -7,6 +7,7 @@
 #include "crypto/aes_ni.h"
 #include "crypto/dpf_math.h"
 #include "crypto/prg.h"
+#include "crypto/prg_counter.h"
 #include "crypto/simd_block.h"
 
 namespace fss {
@@ -30,11 +31,14 @@ struct LaneGroup {
 constexpr int64_t kMinParallelGroups = 64;
 
 // Calls fn(span of LaneGroup) for tiles of up to kGroups consecutive lane groups, in parallel.
+// fn returns the PRG calls it made; their sum is booked on the calling thread.
 template <int kGroups, typename TileFn>
 void for_each_tile(uint64_t count, const TileFn& fn) {
   constexpr uint64_t kTileKeys = uint64_t{kGroups} * kLanes;
   const int64_t tiles = static_cast<int64_t>((count + kTileKeys - 1) / kTileKeys);
-#pragma omp parallel for schedule(static) if (tiles * kGroups >= kMinParallelGroups)
+  uint64_t prg_calls = 0;
+#pragma omp parallel for schedule(static) reduction(+ : prg_calls) \
+    if (tiles * kGroups >= kMinParallelGroups)
   for (int64_t t = 0; t < tiles; ++t) {
     LaneGroup groups[kGroups] = {};
     int size = 0;
@@ -43,13 +47,14 @@ void for_each_tile(uint64_t count, const TileFn& fn) {
       group.size = static_cast<int>(std::min<uint64_t>(kLanes, count - first));
       for (int j = 0; j < kLanes; ++j) group.key[j] = first + std::min(j, group.size - 1);
     }
-    fn(std::span<const LaneGroup>(groups, size));
+    prg_calls += fn(std::span<const LaneGroup>(groups, size));
   }
+  count_prg_calls(prg_calls);
 }
 
 template <typename GroupFn>
 void for_each_lane_group(uint64_t count, const GroupFn& fn) {
-  for_each_tile<1>(count, [&](std::span<const LaneGroup> tile) { fn(tile[0]); });
+  for_each_tile<1>(count, [&](std::span<const LaneGroup> tile) { return fn(tile[0]); });
 }
 
 struct PrgKeys {
@@ -114,9 +119,12 @@ void check_inputs(const DpfKeyBatch& keys, std::span<const uint64_t> xs, size_t 
 // row receives 1 KiB at once: scattered 128-byte writes to 2 * L rows cost more than the AES.
 constexpr int kGenTileGroups = 8;
 
-void gen_tile(const DpfParams& params, const DpfLeafLayout& leaf, std::span<const uint64_t> alphas,
-              std::span<const uint64_t> betas, const aes_ni::RoundKeys& seed_keys,
-              const PrgKeys& prg, std::span<const LaneGroup> tile, DpfKeyPair& pair) {
+// Returns the PRG calls made: 2 (2 L + 1) per key, both parties' paths. The roots come from
+// AES under the dealer's seed key, not from the fixed-key PRG, and are not counted.
+uint64_t gen_tile(const DpfParams& params, const DpfLeafLayout& leaf,
+                  std::span<const uint64_t> alphas, std::span<const uint64_t> betas,
+                  const aes_ni::RoundKeys& seed_keys, const PrgKeys& prg,
+                  std::span<const LaneGroup> tile, DpfKeyPair& pair) {
   constexpr int W = kLanes;
   const int levels = params.levels();
   const uint64_t count = alphas.size();
@@ -125,8 +133,10 @@ void gen_tile(const DpfParams& params, const DpfLeafLayout& leaf, std::span<cons
   SimdBlock node[kGenTileGroups][2][W];
   uint64_t alpha[kGenTileGroups][W];
   uint64_t right_bits[kGenTileGroups][W] = {};
+  uint64_t tile_keys = 0;
   for (size_t g = 0; g < tile.size(); ++g) {
     const LaneGroup& group = tile[g];
+    tile_keys += static_cast<uint64_t>(group.size);
     for (int j = 0; j < W; ++j) alpha[g][j] = alphas[group.key[j]];
     for (int p = 0; p < 2; ++p) {
       __m128i root[W];
@@ -183,10 +193,13 @@ void gen_tile(const DpfParams& params, const DpfLeafLayout& leaf, std::span<cons
       }
     }
   }
+  return tile_keys * 2 * (2 * static_cast<uint64_t>(levels) + 1);
 }
 
-void compare_group(const DpfKeyBatch& keys, const DpfLeafLayout& leaf, std::span<const uint64_t> xs,
-                   const PrgKeys& prg, const LaneGroup& group, std::span<uint8_t> out) {
+// Returns the PRG calls made: 2 L + 1 per key (both children at each level, then the leaf).
+uint64_t compare_group(const DpfKeyBatch& keys, const DpfLeafLayout& leaf,
+                       std::span<const uint64_t> xs, const PrgKeys& prg, const LaneGroup& group,
+                       std::span<uint8_t> out) {
   constexpr int W = kLanes;
   const int n = keys.params.n;
   const int levels = keys.params.levels();
@@ -214,11 +227,13 @@ void compare_group(const DpfKeyBatch& keys, const DpfLeafLayout& leaf, std::span
   for (int j = 0; j < group.size; ++j)
     out[group.key[j]] = static_cast<uint8_t>(dpf_compare_finish(
         walk[j], leaf, to_block({converted[j]}), keys.leaf_cw[group.key[j]], x[j]));
+  return static_cast<uint64_t>(group.size) * (2 * static_cast<uint64_t>(levels) + 1);
 }
 
-void eval_group(int party, const DpfKeyBatch& keys, const DpfLeafLayout& leaf,
-                std::span<const uint64_t> xs, const PrgKeys& prg, const LaneGroup& group,
-                std::span<uint64_t> out) {
+// Returns the PRG calls made: L + 1 per key (the child on x's path at each level, then the leaf).
+uint64_t eval_group(int party, const DpfKeyBatch& keys, const DpfLeafLayout& leaf,
+                    std::span<const uint64_t> xs, const PrgKeys& prg, const LaneGroup& group,
+                    std::span<uint64_t> out) {
   constexpr int W = kLanes;
   const int n = keys.params.n;
   const int levels = keys.params.levels();
@@ -249,6 +264,7 @@ void eval_group(int party, const DpfKeyBatch& keys, const DpfLeafLayout& leaf,
   for (int j = 0; j < group.size; ++j)
     out[group.key[j]] = leaf.share(party, to_block({converted[j]}), block_lsb(node[j]),
                                    keys.leaf_cw[group.key[j]], leaf.slot_of(x[j]));
+  return static_cast<uint64_t>(group.size) * (static_cast<uint64_t>(levels) + 1);
 }
 
 // Expands parents[first, first + kWidth) into next[2i] (left) and next[2i + 1] (right), given
@@ -321,7 +337,7 @@ DpfKeyPair dpf_gen(const DpfParams& params, std::span<const uint64_t> alphas,
   const aes_ni::RoundKeys seed_keys{Aes128(seed)};
   const PrgKeys prg;
   for_each_tile<kGenTileGroups>(count, [&](std::span<const LaneGroup> tile) {
-    gen_tile(params, leaf, alphas, betas, seed_keys, prg, tile, pair);
+    return gen_tile(params, leaf, alphas, betas, seed_keys, prg, tile, pair);
   });
   return pair;
 }
@@ -333,7 +349,7 @@ void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
   const DpfLeafLayout leaf(keys.params.n, keys.params.out_bits);
   const PrgKeys prg;
   for_each_lane_group(keys.count, [&](const LaneGroup& group) {
-    eval_group(party, keys, leaf, xs, prg, group, out);
+    return eval_group(party, keys, leaf, xs, prg, group, out);
   });
 }
 
@@ -346,8 +362,9 @@ void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64
          keys.params.out_bits);
   const DpfLeafLayout leaf(keys.params.n, keys.params.out_bits);
   const PrgKeys prg;
-  for_each_lane_group(
-      keys.count, [&](const LaneGroup& group) { compare_group(keys, leaf, xs, prg, group, out); });
+  for_each_lane_group(keys.count, [&](const LaneGroup& group) {
+    return compare_group(keys, leaf, xs, prg, group, out);
+  });
 }
 
 void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, uint64_t index,
@@ -385,6 +402,8 @@ void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, uint64_t index,
   for (; i + kLanes <= nodes.size(); i += kLanes)
     convert_leaves<kLanes>(nodes, i, to_simd(keys.leaf_cw[index]), prg);
   for (; i < nodes.size(); ++i) convert_leaves<1>(nodes, i, to_simd(keys.leaf_cw[index]), prg);
+  // Both children of every node above the leaves, then every leaf: 3 * 2^L - 2 calls.
+  count_prg_calls(2 * (nodes.size() - 1) + nodes.size());
 
   const DpfLeafLayout leaf(params.n, params.out_bits);
   if (leaf.slots() == 128) {

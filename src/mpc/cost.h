@@ -1,7 +1,8 @@
 #pragma once
-// Cost accounting per gate (issue: key bytes, bytes sent, rounds), collected by the engines
-// as they run: the dealer counts the key bytes it writes, a party the bytes and rounds of its
-// opens. Entries are keyed by a label: a gate's describe() or an open's label.
+// Cost accounting per gate (issue: key bytes, bytes sent, rounds, PRG calls), collected by the
+// engines as they run: the dealer counts the key bytes it writes, a party the bytes and rounds
+// of its opens, and both the fixed-key PRG blocks their gates evaluate (crypto/prg_counter.h).
+// Entries are keyed by a label: a gate's describe() or an open's label.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -14,6 +15,7 @@ struct Cost {
   uint64_t key_bytes = 0;   // per party
   uint64_t bytes_sent = 0;  // by this party
   uint64_t rounds = 0;
+  uint64_t prg_calls = 0;  // fixed-key PRG blocks this side evaluated (CPU FSS code)
 
   Cost& operator+=(const Cost& other) {
     calls += other.calls;
@@ -21,6 +23,7 @@ struct Cost {
     key_bytes += other.key_bytes;
     bytes_sent += other.bytes_sent;
     rounds += other.rounds;
+    prg_calls += other.prg_calls;
     return *this;
   }
 };

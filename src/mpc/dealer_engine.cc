@@ -1,5 +1,7 @@
 #include "mpc/dealer_engine.h"
 
+#include "crypto/prg_counter.h"
+
 namespace fss {
 
 DealerEngine::DealerEngine(Block seed, KeyStreamWriter& party0, KeyStreamWriter& party1)
@@ -24,14 +26,18 @@ void DealerEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
   for (size_t k = 0; k < out.size(); ++k) prg_.fill_ring(formats[k].n, out[k]);
   std::vector<std::span<const uint64_t>> r_out(out.begin(), out.end());
   ByteWriter keys[2];
+  const uint64_t prg_before = prg_calls_on_this_thread();
   gate.gen(in, r_out, prg_, keys[0], keys[1]);
+  const uint64_t prg_calls = prg_calls_on_this_thread() - prg_before;
   const uint64_t expected = gate.key_bytes(count);
   for (int party = 0; party < 2; ++party) {
-    FSS_CHECK(keys[party].size() == expected, "{} wrote {} key bytes for party {}, key_bytes() says {}",
-              gate.describe(), keys[party].size(), party, expected);
+    FSS_CHECK(keys[party].size() == expected,
+              "{} wrote {} key bytes for party {}, key_bytes() says {}", gate.describe(),
+              keys[party].size(), party, expected);
     streams_[party]->write_record(gate.kind(), count, keys[party].data());
   }
-  book(gate.describe(), {.calls = 1, .elements = count, .key_bytes = expected});
+  book(gate.describe(),
+       {.calls = 1, .elements = count, .key_bytes = expected, .prg_calls = prg_calls});
 }
 
 }  // namespace fss

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/bitpack.h"
+#include "crypto/prg_counter.h"
 
 namespace fss {
 
@@ -59,9 +60,9 @@ Masked PartyEngine::open(const Shared& value, const std::string& label) {
   Tensor opened(mine.shape(), mine.fixed_point());
   book_wait(open_in_place(*peer_, mine.data(), mine.fixed_point().n, opened.data()));
   book(label, {.calls = 1,
-                     .elements = mine.size(),
-                     .bytes_sent = peer_->stats().bytes_sent - before.bytes_sent,
-                     .rounds = peer_->stats().rounds - before.rounds});
+               .elements = mine.size(),
+               .bytes_sent = peer_->stats().bytes_sent - before.bytes_sent,
+               .rounds = peer_->stats().rounds - before.rounds});
   return {std::move(opened)};
 }
 
@@ -82,14 +83,17 @@ void PartyEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
          gate.describe(), key.remaining(), gate.key_bytes(count));
   const ChannelStats before = peer_->stats();
   ChannelOpener opener(*peer_);
+  const uint64_t prg_before = prg_calls_on_this_thread();
   gate.eval(party_, key, in, out, opener);
+  const uint64_t prg_calls = prg_calls_on_this_thread() - prg_before;
   key.expect_end();
   book_wait(opener.waited());
   book(gate.describe(), {.calls = 1,
-                               .elements = count,
-                               .key_bytes = gate.key_bytes(count),
-                               .bytes_sent = peer_->stats().bytes_sent - before.bytes_sent,
-                               .rounds = peer_->stats().rounds - before.rounds});
+                         .elements = count,
+                         .key_bytes = gate.key_bytes(count),
+                         .bytes_sent = peer_->stats().bytes_sent - before.bytes_sent,
+                         .rounds = peer_->stats().rounds - before.rounds,
+                         .prg_calls = prg_calls});
 }
 
 }  // namespace fss

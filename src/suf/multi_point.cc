@@ -10,6 +10,7 @@
 #include "crypto/dcf_math.h"
 #include "crypto/dpf_math.h"
 #include "crypto/prg.h"
+#include "crypto/prg_counter.h"
 #include "crypto/simd_block.h"
 
 namespace fss::suf {
@@ -264,7 +265,9 @@ uint64_t dpf_compare_points(int party, const DpfKeyBatch& keys, std::span<const 
   for_each_lane_group(points.size(), params.levels(), [&](const Lanes& lanes) {
     compare_lanes(keys, leaf, points, per_key, lanes, out);
   });
-  return points.size() * (2 * static_cast<uint64_t>(params.levels()) + 1);
+  const uint64_t prg_calls = points.size() * (2 * static_cast<uint64_t>(params.levels()) + 1);
+  count_prg_calls(prg_calls);
+  return prg_calls;
 }
 
 uint64_t dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uint64_t> points,
@@ -292,6 +295,7 @@ uint64_t dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uin
     prg_calls += dcf_chunk(party, keys, points, static_cast<uint32_t>(per_key), first,
                            std::min(chunk, keys.count - first), out);
   }
+  count_prg_calls(prg_calls);
   return prg_calls;
 }
 
