@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/ring.h"
 #include "crypto/aes_ni.h"
+#include "crypto/fss_checks.h"
 #include "crypto/dcf_math.h"
 #include "crypto/prg.h"
 #include "crypto/prg_counter.h"
@@ -435,20 +436,7 @@ DcfAesPath dcf_best_aes_path() { return cpu_has_vaes() ? DcfAesPath::kVaes : Dcf
 DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
                    std::span<const uint64_t> betas, Block seed, DcfAesPath path) {
   require_path(path, "dcf_gen");
-  validate_params(params, ErrorKind::kInvalidArgument, "dcf_gen");
-  if (alphas.size() != betas.size())
-    fail(ErrorKind::kInvalidArgument, "dcf_gen: {} alphas but {} betas", alphas.size(),
-         betas.size());
-  const uint64_t input_mask = Ring{params.n}.mask();
-  const uint64_t output_mask = Ring{params.out_bits}.mask();
-  for (size_t i = 0; i < alphas.size(); ++i) {
-    if (alphas[i] > input_mask)
-      fail(ErrorKind::kInvalidArgument, "dcf_gen: alpha[{}] = {} does not fit n = {} bits", i,
-           alphas[i], params.n);
-    if (betas[i] > output_mask)
-      fail(ErrorKind::kInvalidArgument, "dcf_gen: beta[{}] = {} does not fit l = {} bits", i,
-           betas[i], params.out_bits);
-  }
+  check_fss_gen_inputs(params.n, params.out_bits, alphas, betas, "dcf_gen");
 
   const uint64_t count = alphas.size();
   const uint64_t per_level = static_cast<uint64_t>(params.n) * count;
@@ -481,21 +469,8 @@ DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
 void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
               std::span<uint64_t> out, DcfAesPath path) {
   require_path(path, "dcf_eval");
-  if (party != 0 && party != 1)
-    fail(ErrorKind::kInvalidArgument, "dcf_eval: party {} is not 0 or 1", party);
-  validate_batch(keys, "dcf_eval");
-  if (xs.size() != keys.count || out.size() != keys.count)
-    fail(ErrorKind::kInvalidArgument, "dcf_eval: {} keys but {} inputs and {} outputs", keys.count,
-         xs.size(), out.size());
-  const uint64_t input_mask = Ring{keys.params.n}.mask();
-  for (size_t i = 0; i < xs.size(); ++i) {
-    if (xs[i] > input_mask)
-      fail(ErrorKind::kInvalidArgument, "dcf_eval: x[{}] = {} does not fit n = {} bits", i, xs[i],
-           keys.params.n);
-    if (keys.root[i].lsb() != static_cast<uint64_t>(party))
-      fail(ErrorKind::kInvalidArgument, "dcf_eval: key {} belongs to party {}, not party {}", i,
-           keys.root[i].lsb(), party);
-  }
+  check_dcf_batch(party, keys, "dcf_eval");
+  check_fss_eval_inputs(keys.params.n, keys.count, xs, out.size(), "dcf_eval");
 
   const uint64_t keys_done =
       for_each_group_run(group_count(keys.count), keys.params.n, [&](int64_t begin, int64_t end) {

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "crypto/aes_ni.h"
+#include "crypto/fss_checks.h"
 #include "crypto/dpf_math.h"
 #include "crypto/prg.h"
 #include "crypto/prg_counter.h"
@@ -77,42 +78,6 @@ void mmo_per_lane(const aes_ni::RoundKeys* const* keys, __m128i* s) {
     for (int j = 0; j < kWidth; ++j) x[j] = _mm_aesenc_si128(x[j], keys[j]->rk[r]);
   for (int j = 0; j < kWidth; ++j) x[j] = _mm_aesenclast_si128(x[j], keys[j]->rk[10]);
   for (int j = 0; j < kWidth; ++j) s[j] = _mm_xor_si128(x[j], s[j]);
-}
-
-void check_params(const DpfParams& params, const char* where) {
-  if (!valid_width(params.n) || !valid_width(params.out_bits))
-    fail(ErrorKind::kInvalidArgument, "{}: n = {} and l = {} must both lie in 1..64", where,
-         params.n, params.out_bits);
-}
-
-void check_batch(int party, const DpfKeyBatch& keys, const char* where) {
-  check_params(keys.params, where);
-  if (party != 0 && party != 1) fail(ErrorKind::kInvalidArgument, "{}: party {}", where, party);
-  const uint64_t count = keys.count;
-  const uint64_t levels = static_cast<uint64_t>(keys.params.levels());
-  if (keys.root.size() != count || keys.level_cw.size() != levels * count ||
-      keys.right_t_cw.size() != count || keys.leaf_cw.size() != count)
-    fail(ErrorKind::kInvalidArgument,
-         "{}: malformed batch of {} keys with {} levels: {} roots, {} level CWs, {} right-bit "
-         "CWs, {} leaf CWs",
-         where, count, levels, keys.root.size(), keys.level_cw.size(), keys.right_t_cw.size(),
-         keys.leaf_cw.size());
-  for (uint64_t i = 0; i < count; ++i)
-    if (keys.root[i].lsb() != static_cast<uint64_t>(party))
-      fail(ErrorKind::kInvalidArgument, "{}: key {} belongs to party {}, evaluated as party {}",
-           where, i, keys.root[i].lsb(), party);
-}
-
-void check_inputs(const DpfKeyBatch& keys, std::span<const uint64_t> xs, size_t out_size,
-                  const char* where) {
-  if (xs.size() != keys.count || out_size != keys.count)
-    fail(ErrorKind::kInvalidArgument, "{}: {} keys, {} inputs, {} outputs", where, keys.count,
-         xs.size(), out_size);
-  const uint64_t domain_mask = low_bits_mask(keys.params.n);
-  for (size_t i = 0; i < xs.size(); ++i)
-    if ((xs[i] & ~domain_mask) != 0)
-      fail(ErrorKind::kInvalidArgument, "{}: input {} = {} is not below 2^{}", where, i, xs[i],
-           keys.params.n);
 }
 
 // Keygen walks a tile of kGenTileGroups lane groups level by level, so that each correction-word
@@ -310,18 +275,7 @@ uint64_t dpf_key_bytes(const DpfParams& params) {
 
 DpfKeyPair dpf_gen(const DpfParams& params, std::span<const uint64_t> alphas,
                    std::span<const uint64_t> betas, Block seed) {
-  check_params(params, "dpf_gen");
-  if (alphas.size() != betas.size())
-    fail(ErrorKind::kInvalidArgument, "dpf_gen: {} alphas but {} betas", alphas.size(),
-         betas.size());
-  for (size_t i = 0; i < alphas.size(); ++i) {
-    if ((alphas[i] & ~low_bits_mask(params.n)) != 0)
-      fail(ErrorKind::kInvalidArgument, "dpf_gen: alpha {} = {} is not below 2^{}", i, alphas[i],
-           params.n);
-    if ((betas[i] & ~low_bits_mask(params.out_bits)) != 0)
-      fail(ErrorKind::kInvalidArgument, "dpf_gen: beta {} = {} is not below 2^{}", i, betas[i],
-           params.out_bits);
-  }
+  check_fss_gen_inputs(params.n, params.out_bits, alphas, betas, "dpf_gen");
   const uint64_t count = alphas.size();
   const uint64_t levels = static_cast<uint64_t>(params.levels());
   DpfKeyPair pair;
@@ -344,8 +298,8 @@ DpfKeyPair dpf_gen(const DpfParams& params, std::span<const uint64_t> alphas,
 
 void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
               std::span<uint64_t> out) {
-  check_batch(party, keys, "dpf_eval");
-  check_inputs(keys, xs, out.size(), "dpf_eval");
+  check_dpf_batch(party, keys, "dpf_eval");
+  check_fss_eval_inputs(keys.params.n, keys.count, xs, out.size(), "dpf_eval");
   const DpfLeafLayout leaf(keys.params.n, keys.params.out_bits);
   const PrgKeys prg;
   for_each_lane_group(keys.count, [&](const LaneGroup& group) {
@@ -355,8 +309,8 @@ void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
 
 void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
                       std::span<uint8_t> out) {
-  check_batch(party, keys, "dpf_compare_eval");
-  check_inputs(keys, xs, out.size(), "dpf_compare_eval");
+  check_dpf_batch(party, keys, "dpf_compare_eval");
+  check_fss_eval_inputs(keys.params.n, keys.count, xs, out.size(), "dpf_compare_eval");
   if (keys.params.out_bits != 1)
     fail(ErrorKind::kInvalidArgument, "dpf_compare_eval: needs l = 1 keys, got l = {}",
          keys.params.out_bits);
@@ -369,7 +323,7 @@ void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64
 
 void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, uint64_t index,
                           std::span<uint64_t> out) {
-  check_batch(party, keys, "dpf_eval_full_domain");
+  check_dpf_batch(party, keys, "dpf_eval_full_domain");
   const DpfParams& params = keys.params;
   if (params.out_bits != 1)
     fail(ErrorKind::kInvalidArgument, "dpf_eval_full_domain: needs l = 1 keys, got l = {}",
@@ -417,7 +371,7 @@ void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, uint64_t index,
 }
 
 void serialize(const DpfKeyBatch& keys, ByteWriter& out) {
-  check_batch(keys.count > 0 ? static_cast<int>(keys.root[0].lsb()) : 0, keys, "serialize(dpf)");
+  check_dpf_batch(keys.count > 0 ? static_cast<int>(keys.root[0].lsb()) : 0, keys, "serialize(dpf)");
   const int levels = keys.params.levels();
   const int right_bytes = (levels + 7) / 8;
   out.data().reserve(out.size() + kDpfBatchHeaderBytes + keys.count * dpf_key_bytes(keys.params));
