@@ -1,10 +1,11 @@
 // The fssformer command: one binary, one subcommand per job (ARCHITECTURE.md §8).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 
+#include "cli/costs.h"
 #include "cli/run.h"
 #include "cli/selftest.h"
 #include "core/error.h"
@@ -21,8 +22,7 @@ constexpr const char* kPlanned =
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{
-      "fssformer: secure two-party transformer inference with function secret sharing"};
+  CLI::App app{"fssformer: secure two-party transformer inference with function secret sharing"};
   app.footer(kPlanned);
   app.set_version_flag("--version", "fssformer 0.1.0");
   app.require_subcommand(1);
@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   fss::cli::add_run_command(app, run);
   fss::cli::SelftestOptions selftest;
   fss::cli::add_selftest_command(app, selftest);
+  fss::cli::CostsOptions costs;
+  fss::cli::add_costs_command(app, costs);
 
   try {
     app.parse(argc, argv);
@@ -40,6 +42,7 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("run")) return fss::cli::run_inference(run);
     if (app.got_subcommand("selftest")) return fss::cli::run_selftest(selftest);
+    if (app.got_subcommand("costs")) return fss::cli::run_costs(costs);
   } catch (const fss::Error& e) {
     fmt::print(stderr, "fssformer: {}: {}\n", fss::error_kind_name(e.kind()), e.what());
     return 1;

@@ -58,10 +58,6 @@ void check_supported(const RunOptions& options) {
          "--backend {}: this build runs the CPU backend only (the CUDA backend is not wired into "
          "`run` yet)",
          options.backend);
-  if (options.nonlinear != "sigma")
-    fail(ErrorKind::kInvalidArgument,
-         "--nonlinear {}: this build has the SIGMA family only (SUF is not integrated yet)",
-         options.nonlinear);
 }
 
 }  // namespace
@@ -72,7 +68,8 @@ void add_run_command(CLI::App& app, RunOptions& options) {
       "One secure inference with the dealer and both parties on this machine: prints online time,\n"
       "bytes, rounds, keygen time and key size per party with a per-layer-kind breakdown, and\n"
       "checks the output against the clear engine (bit for bit) and a float64 reference.");
-  cmd->add_option("--model", options.model, "model name (see docs/models.md)")->capture_default_str();
+  cmd->add_option("--model", options.model, "model name (see docs/models.md)")
+      ->capture_default_str();
   cmd->add_option("--weights", options.weights_path,
                   "Hugging Face safetensors file (default: seeded random weights, real shapes)");
   cmd->add_option("--seq", options.seq_len, "sequence length")
@@ -84,9 +81,7 @@ void add_run_command(CLI::App& app, RunOptions& options) {
   cmd->add_option("--backend", options.backend, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
-  cmd->add_option("--nonlinear", options.nonlinear, "protocol family: sigma or suf")
-      ->check(CLI::IsMember({"sigma", "suf"}))
-      ->capture_default_str();
+  add_nonlinear_options(*cmd, options.nonlinear, /*with_families=*/true);
   cmd->add_option("--seed", options.seed, "seed of masks, weights and tokens (default: random)");
   cmd->add_option("--channel", options.channel, "tcp (loopback) or memory")
       ->check(CLI::IsMember({"tcp", "memory"}))
@@ -96,8 +91,9 @@ void add_run_command(CLI::App& app, RunOptions& options) {
   cmd->add_flag("--quiet", options.quiet, "no progress line");
 }
 
-int run_inference(const RunOptions& options) {
+int run_inference(const RunOptions& options, const EnvironmentLookup& environment) {
   check_supported(options);
+  const NonlinearChoice nonlinear = resolve_nonlinear(options.nonlinear, environment);
   const ModelConfig& config = model_config(options.model);
   const uint64_t seed = options.seed.value_or(std::random_device{}() * 0x100000001ULL);
   const auto t0 = std::chrono::steady_clock::now();
@@ -117,10 +113,10 @@ int run_inference(const RunOptions& options) {
     const char* role = engine.kind() == Engine::Kind::kClear    ? "clear reference"
                        : engine.kind() == Engine::Kind::kDealer ? "keygen"
                                                                 : "online";
-    const bool report = engine.kind() != Engine::Kind::kParty ||
-                        static_cast<PartyEngine&>(engine).party() == 0;
+    const bool report =
+        engine.kind() != Engine::Kind::kParty || static_cast<PartyEngine&>(engine).party() == 0;
     return std::vector<Masked>{transformer_forward(
-        engine, config, options.batch, options.seq_len, [&](int layer, int layers) {
+        engine, config, options.batch, options.seq_len, nonlinear, [&](int layer, int layers) {
           if (report) progress.show(fmt::format("{}: layer {}/{}", role, layer, layers));
         })};
   };
@@ -129,7 +125,7 @@ int run_inference(const RunOptions& options) {
   run_options.tcp = options.channel == "tcp";
   run_options.timeout = std::chrono::milliseconds(options.timeout_ms);
   run_options.config = fmt::format("run model={} batch={} seq={} nonlinear={}", config.name,
-                                   options.batch, options.seq_len, options.nonlinear);
+                                   options.batch, options.seq_len, nonlinear.describe());
   const LocalRunResult run = run_locally(program, inputs, run_options);
   progress.done();
 
@@ -142,24 +138,25 @@ int run_inference(const RunOptions& options) {
     secure[i] = config.fixed_point.decode(run.reconstructed[0][i]);
   const FloatTensor embedded = embed_tokens_float(config, float_weights, tokens);
   const ApproximationError error = compare_outputs(
-      secure, float_transformer_forward(
-                  config, float_weights,
-                  std::vector<double>(embedded.values.begin(), embedded.values.end()),
-                  options.batch, options.seq_len));
+      secure,
+      float_transformer_forward(config, float_weights,
+                                std::vector<double>(embedded.values.begin(), embedded.values.end()),
+                                options.batch, options.seq_len));
 
   const double per = 1.0 / static_cast<double>(options.batch);
-  fmt::print("fssformer run: {} ({}), batch {}, sequence {}, {} ring n={} f={}, backend {}, "
-             "channel {}, seed {}\n",
-             config.name, model_family_name(config.family), options.batch, options.seq_len,
-             options.nonlinear, config.fixed_point.n, config.fixed_point.f, options.backend,
-             options.channel, seed);
+  fmt::print(
+      "fssformer run: {} ({}), batch {}, sequence {}, ring n={} f={}, backend {}, "
+      "channel {}, seed {}\nnonlinear: {}\n",
+      config.name, model_family_name(config.family), options.batch, options.seq_len,
+      config.fixed_point.n, config.fixed_point.f, options.backend, options.channel, seed,
+      nonlinear.describe());
   fmt::print("CPU threads: {}; weights {}: {:.1f} s to prepare\n\n", omp_get_max_threads(),
              options.weights_path.empty() ? "random" : options.weights_path, setup_seconds);
   fmt::print("{:<22} {:>14} {:>14}\n", "per inference", "P0", "P1");
   fmt::print("{:<22} {:>14.1f} {:>14.1f}\n", "online ms", 1e3 * per * run.party_online_seconds[0],
              1e3 * per * run.party_online_seconds[1]);
-  fmt::print("{:<22} {:>14.4f} {:>14.4f}\n", "sent GB (1e9 B)", gb(run.party_channel[0].bytes_sent) * per,
-             gb(run.party_channel[1].bytes_sent) * per);
+  fmt::print("{:<22} {:>14.4f} {:>14.4f}\n", "sent GB (1e9 B)",
+             gb(run.party_channel[0].bytes_sent) * per, gb(run.party_channel[1].bytes_sent) * per);
   fmt::print("{:<22} {:>14} {:>14}\n", "rounds", run.party_channel[0].rounds,
              run.party_channel[1].rounds);
   fmt::print("{:<22} {:>14.4f} {:>14.4f}\n", "key GB (1e9 B)", gb(run.key_stream_bytes[0]) * per,
@@ -178,9 +175,12 @@ int run_inference(const RunOptions& options) {
                             : 0;
     fmt::print("{:<12} {:>10.1f} {:>10.1f} {:>12.3f} {:>8}\n", phase, ms, wait,
                cost.bytes_sent / 1e6, cost.rounds);
-    json_phases[phase] = {{"ms", ms},           {"wait_ms", wait},
-                          {"bytes_sent", cost.bytes_sent}, {"rounds", cost.rounds},
-                          {"key_bytes", cost.key_bytes},   {"prg_calls", cost.prg_calls}};
+    json_phases[phase] = {{"ms", ms},
+                          {"wait_ms", wait},
+                          {"bytes_sent", cost.bytes_sent},
+                          {"rounds", cost.rounds},
+                          {"key_bytes", cost.key_bytes},
+                          {"prg_calls", cost.prg_calls}};
   }
   const bool exact = differing == 0;
   fmt::print("\ncheck vs clear engine: {}\n",
@@ -201,16 +201,29 @@ int run_inference(const RunOptions& options) {
         {"model", config.name},
         {"batch", options.batch},
         {"seq_len", options.seq_len},
-        {"nonlinear", options.nonlinear},
+        {"nonlinear", nonlinear.summary()},
+        {"nonlinear_modules",
+         {{"softmax", nonlinear_family_name(nonlinear.softmax)},
+          {"layernorm", nonlinear_family_name(nonlinear.layernorm)},
+          {"activation", nonlinear_family_name(nonlinear.activation)},
+          {"nexp_bits", nonlinear.nexp_bits},
+          {"inv_bits", nonlinear.inv_bits},
+          {"rsqrt_bits", nonlinear.rsqrt_bits},
+          {"gelu_intervals", nonlinear.gelu_intervals},
+          {"silu_intervals", nonlinear.silu_intervals}}},
+        {"nonlinear_config", nonlinear.describe()},
         {"backend", options.backend},
         {"channel", options.channel},
         {"seed", seed},
         {"ring", {{"n", config.fixed_point.n}, {"f", config.fixed_point.f}}},
         {"per_inference", {{"parties", parties}, {"keygen_s", run.dealer_seconds * per}}},
         {"phases_p0_whole_batch", json_phases},
-        {"check", {{"bit_exact", exact}, {"differing_outputs", differing},
-                   {"float_max_abs_error", error.max_abs},
-                   {"float_mean_abs_error", error.mean_abs}, {"float_cosine", error.cosine}}}};
+        {"check",
+         {{"bit_exact", exact},
+          {"differing_outputs", differing},
+          {"float_max_abs_error", error.max_abs},
+          {"float_mean_abs_error", error.mean_abs},
+          {"float_cosine", error.cosine}}}};
     const std::string tmp = options.json_path + ".tmp";
     {
       std::ofstream out(tmp);

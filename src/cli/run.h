@@ -4,10 +4,11 @@
 // tokens; prints a metrics table, optionally writes JSON (docs/metrics.md), and checks the
 // reconstructed output against the clear engine (bit for bit) and a float64 reference.
 #include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
+
+#include "cli/nonlinear_options.h"
 
 namespace fss::cli {
 
@@ -17,7 +18,7 @@ struct RunOptions {
   int64_t seq_len = 128;
   int64_t batch = 1;
   std::string backend = "cpu";
-  std::string nonlinear = "sigma";
+  NonlinearFlags nonlinear;  // resolved with the environment (nonlinear_options.h)
   std::optional<uint64_t> seed;
   std::string channel = "tcp";  // tcp | memory
   int timeout_ms = 120'000;
@@ -27,6 +28,8 @@ struct RunOptions {
 
 void add_run_command(CLI::App& app, RunOptions& options);
 // Returns the exit code: 0 when the secure output equals the clear engine's bit for bit.
-int run_inference(const RunOptions& options);
+// `environment` resolves the nonlinear options' aliases.
+int run_inference(const RunOptions& options,
+                  const EnvironmentLookup& environment = process_environment);
 
 }  // namespace fss::cli

@@ -30,10 +30,14 @@ enum class GateKind : uint16_t {
   kRowSumOfSquares = 41,
   // 17-63 reserved for further SIGMA gates, 64-127 for SUF gates.
   // SUF compiled gates (PROTOCOLS.md §9); 64-79 for the first SUF gates.
-  kSuf = 64,       // a compiled SUF specification built by the caller
+  kSuf = 64,  // a compiled SUF specification built by the caller
   kSufRelu = 65,
   kSufDrelu = 66,
-  kSufSpline = 67,  // piecewise-linear spline specifications (GeLU, ...)
+  kSufSpline = 67,      // piecewise-linear spline specifications (GeLU, ...)
+  kSufActivation = 68,  // ReLU minus a stepped correction on the effective width (GeLU, SiLU)
+  kSufNexp = 69,
+  kSufReciprocal = 70,
+  kSufRsqrt = 71,
   kTest = 0xFF00,  // records written by tests only
 };
 
@@ -86,6 +90,14 @@ constexpr const char* gate_kind_name(GateKind kind) {
       return "suf_drelu";
     case GateKind::kSufSpline:
       return "suf_spline";
+    case GateKind::kSufActivation:
+      return "suf_activation";
+    case GateKind::kSufNexp:
+      return "suf_nexp";
+    case GateKind::kSufReciprocal:
+      return "suf_reciprocal";
+    case GateKind::kSufRsqrt:
+      return "suf_rsqrt";
     case GateKind::kTest:
       return "test";
   }

@@ -7,13 +7,11 @@
 #include "core/error.h"
 #include "core/tensor_ops.h"
 #include "sigma/gap_truncation.h"
-#include "sigma/gelu.h"
 #include "sigma/layernorm.h"
 #include "sigma/matmul.h"
 #include "sigma/mul.h"
 #include "sigma/rmsnorm.h"
 #include "sigma/rotary.h"
-#include "sigma/silu.h"
 #include "sigma/softmax.h"
 
 namespace fss {
@@ -29,8 +27,7 @@ class SecretWeights {
  public:
   SecretWeights(Engine& engine, const ModelConfig& config) {
     for (const WeightInput& w : secret_weight_inputs(config))
-      wires_.emplace(std::pair{w.layer, w.slot},
-                     engine.input(w.shape, config.fixed_point));
+      wires_.emplace(std::pair{w.layer, w.slot}, engine.input(w.shape, config.fixed_point));
   }
   const Masked* find(int layer, WeightSlot slot) const {
     auto it = wires_.find({layer, slot});
@@ -69,7 +66,8 @@ Masked bias_at_product_scale(const Masked& bias, const Shape& like, FixedPoint f
   Tensor out(like, format);
   const Ring ring = format.ring();
   const size_t width = bias.value.size();
-  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mul(bias.value[i % width], uint64_t{1} << f);
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = ring.mul(bias.value[i % width], uint64_t{1} << f);
   return {std::move(out)};
 }
 
@@ -81,13 +79,13 @@ Masked truncate_product(Engine& engine, const Shared& product, int f, const std:
 }
 
 // x W (+ b) for x [B, L, in] and secret W [in, out], b [out]; opened, scale f.
-Masked linear(Engine& engine, const Masked& x, const Masked& weight, const Masked* bias,
-              int f, const std::string& name) {
+Masked linear(Engine& engine, const Masked& x, const Masked& weight, const Masked* bias, int f,
+              const std::string& name) {
   const Shared product = in_phase(engine, "matmul", [&] {
     Shared z = sigma::matmul(engine, x, weight);
     if (bias == nullptr) return z;
-    return add(z, engine.share_of(bias_at_product_scale(*bias, z.value.shape(),
-                                                        z.value.fixed_point(), f)));
+    return add(z, engine.share_of(
+                      bias_at_product_scale(*bias, z.value.shape(), z.value.fixed_point(), f)));
   });
   return truncate_product(engine, product, f, name);
 }
@@ -111,17 +109,17 @@ Masked rotate(Engine& engine, const Masked& x, const sigma::RotaryTables& tables
   return engine.open(sigma::rotary_embedding(engine, x, tables), name);
 }
 
-Masked attention(Engine& engine, const ModelConfig& config, const SecretWeights& w, int layer,
-                 const Masked& x, int64_t batch, int64_t seq) {
+Masked attention(Engine& engine, const ModelConfig& config, const NonlinearChoice& choice,
+                 const SecretWeights& w, int layer, const Masked& x, int64_t batch, int64_t seq) {
   const int f = config.fixed_point.f;
   const std::string prefix = fmt::format("layer {} ", layer);
   auto project = [&](WeightSlot weight, WeightSlot bias, const char* name) {
     return linear(engine, x, w.at(layer, weight), w.find(layer, bias), f, prefix + name);
   };
-  Masked q = split_heads(project(WeightSlot::kQueryWeight, WeightSlot::kQueryBias, "query"),
-                         batch, seq, config.num_heads);
-  Masked k = split_heads(project(WeightSlot::kKeyWeight, WeightSlot::kKeyBias, "key"), batch,
+  Masked q = split_heads(project(WeightSlot::kQueryWeight, WeightSlot::kQueryBias, "query"), batch,
                          seq, config.num_heads);
+  Masked k = split_heads(project(WeightSlot::kKeyWeight, WeightSlot::kKeyBias, "key"), batch, seq,
+                         config.num_heads);
   const Masked v = split_heads(project(WeightSlot::kValueWeight, WeightSlot::kValueBias, "value"),
                                batch, seq, config.num_heads);
   if (config.position_encoding == PositionEncoding::kRotary) {
@@ -136,8 +134,9 @@ Masked attention(Engine& engine, const ModelConfig& config, const SecretWeights&
   const Masked scaled_scores = truncate_product(engine, scores, f, prefix + "scores");
   const Masked probabilities = in_phase(engine, "softmax", [&] {
     const bool causal = config.attention_mask == AttentionMask::kCausal;
-    const Shared p =
-        causal ? sigma::causal_softmax(engine, scaled_scores) : sigma::softmax(engine, scaled_scores);
+    const sigma::SoftmaxSteps steps = softmax_steps(choice);
+    const Shared p = causal ? sigma::causal_softmax(engine, scaled_scores, steps)
+                            : sigma::softmax(engine, scaled_scores, steps);
     return engine.open(p, prefix + "softmax");
   });
   const Shared context =
@@ -149,33 +148,34 @@ Masked attention(Engine& engine, const ModelConfig& config, const SecretWeights&
 }
 
 // The model's norm with secret weights: LayerNorm (gain, bias) or RMSNorm (gain).
-Masked norm(Engine& engine, const ModelConfig& config, const SecretWeights& w, int layer,
-            WeightSlot gain, WeightSlot bias, const Masked& x, const std::string& name) {
+Masked norm(Engine& engine, const ModelConfig& config, const NonlinearChoice& choice,
+            const SecretWeights& w, int layer, WeightSlot gain, WeightSlot bias, const Masked& x,
+            const std::string& name) {
   PhaseScope phase(engine, "layernorm");
-  sigma::NormOptions options;
-  options.epsilon = config.norm_epsilon;
+  const sigma::NormOptions options = norm_options(config.norm_epsilon, choice);
   const Shared y = config.norm == NormKind::kLayerNorm
                        ? sigma::layernorm(engine, x, w.at(layer, gain), w.at(layer, bias), options)
                        : sigma::rmsnorm(engine, x, w.at(layer, gain), options);
   return engine.open(y, name);
 }
 
-Masked mlp(Engine& engine, const ModelConfig& config, const SecretWeights& w, int layer,
-           const Masked& x) {
+Masked mlp(Engine& engine, const ModelConfig& config, const NonlinearChoice& choice,
+           const SecretWeights& w, int layer, const Masked& x) {
   const int f = config.fixed_point.f;
   const std::string prefix = fmt::format("layer {} ", layer);
   const Masked up = linear(engine, x, w.at(layer, WeightSlot::kUpWeight),
                            w.find(layer, WeightSlot::kUpBias), f, prefix + "up");
   const Masked hidden = [&] {
     if (config.activation != Activation::kSiluGated) {
-      // BERT's erf GeLU and GPT-2's tanh GeLU both use SIGMA's GeLU table (docs/accuracy.md).
+      // BERT's erf GeLU and GPT-2's tanh GeLU both use the erf GeLU (docs/accuracy.md).
       return in_phase(engine, "activation",
-                      [&] { return engine.open(sigma::gelu(engine, up), prefix + "gelu"); });
+                      [&] { return engine.open(gelu(engine, up, choice), prefix + "gelu"); });
     }
-    const Masked gate = linear(engine, x, w.at(layer, WeightSlot::kGateWeight), nullptr, f,
-                               prefix + "gate");
-    const Masked activated = in_phase(
-        engine, "activation", [&] { return engine.open(sigma::silu(engine, gate), prefix + "silu"); });
+    const Masked gate =
+        linear(engine, x, w.at(layer, WeightSlot::kGateWeight), nullptr, f, prefix + "gate");
+    const Masked activated = in_phase(engine, "activation", [&] {
+      return engine.open(silu(engine, gate, choice), prefix + "silu");
+    });
     return in_phase(engine, "truncation", [&] {
       return engine.open(sigma::mul_truncate(engine, activated, up, f), prefix + "gated");
     });
@@ -189,23 +189,26 @@ Masked residual(Engine& engine, const Masked& a, const Masked& b) {
   return add(a, b);
 }
 
-Masked layer_forward(Engine& engine, const ModelConfig& config, const SecretWeights& w,
-                     int layer, const Masked& x, int64_t batch, int64_t seq) {
+Masked layer_forward(Engine& engine, const ModelConfig& config, const NonlinearChoice& choice,
+                     const SecretWeights& w, int layer, const Masked& x, int64_t batch,
+                     int64_t seq) {
   using enum WeightSlot;
   const std::string prefix = fmt::format("layer {} ", layer);
   if (config.norm_placement == NormPlacement::kPostNorm) {
-    const Masked a = residual(engine, x, attention(engine, config, w, layer, x, batch, seq));
-    const Masked h = norm(engine, config, w, layer, kAttentionNormWeight, kAttentionNormBias, a,
-                          prefix + "attention norm");
-    const Masked m = residual(engine, h, mlp(engine, config, w, layer, h));
-    return norm(engine, config, w, layer, kMlpNormWeight, kMlpNormBias, m, prefix + "mlp norm");
+    const Masked a =
+        residual(engine, x, attention(engine, config, choice, w, layer, x, batch, seq));
+    const Masked h = norm(engine, config, choice, w, layer, kAttentionNormWeight,
+                          kAttentionNormBias, a, prefix + "attention norm");
+    const Masked m = residual(engine, h, mlp(engine, config, choice, w, layer, h));
+    return norm(engine, config, choice, w, layer, kMlpNormWeight, kMlpNormBias, m,
+                prefix + "mlp norm");
   }
-  const Masked a = norm(engine, config, w, layer, kAttentionNormWeight, kAttentionNormBias, x,
-                        prefix + "attention norm");
-  const Masked h = residual(engine, x, attention(engine, config, w, layer, a, batch, seq));
-  const Masked m = norm(engine, config, w, layer, kMlpNormWeight, kMlpNormBias, h,
-                        prefix + "mlp norm");
-  return residual(engine, h, mlp(engine, config, w, layer, m));
+  const Masked a = norm(engine, config, choice, w, layer, kAttentionNormWeight, kAttentionNormBias,
+                        x, prefix + "attention norm");
+  const Masked h = residual(engine, x, attention(engine, config, choice, w, layer, a, batch, seq));
+  const Masked m =
+      norm(engine, config, choice, w, layer, kMlpNormWeight, kMlpNormBias, h, prefix + "mlp norm");
+  return residual(engine, h, mlp(engine, config, choice, w, layer, m));
 }
 
 // Shape of a stored tensor in the forward pass's layout, one part of a fused tensor.
@@ -244,11 +247,15 @@ std::vector<Tensor> secret_weight_values(const ModelConfig& config, const ModelW
 }
 
 Masked transformer_forward(Engine& engine, const ModelConfig& config, int64_t batch,
-                           int64_t seq_len, const ForwardProgress& progress) {
+                           int64_t seq_len, const NonlinearChoice& nonlinear,
+                           const ForwardProgress& progress) {
   config.validate();
+  nonlinear.validate();
   if (batch < 1 || seq_len < 1 || seq_len > config.max_positions)
-    fail(ErrorKind::kInvalidArgument, "{}: batch {} and sequence length {} must be >= 1 (and the "
-         "length <= {})", config.name, batch, seq_len, config.max_positions);
+    fail(ErrorKind::kInvalidArgument,
+         "{}: batch {} and sequence length {} must be >= 1 (and the "
+         "length <= {})",
+         config.name, batch, seq_len, config.max_positions);
   if (config.local_attention_window > 0 && seq_len > config.local_attention_window)
     fail(ErrorKind::kInvalidArgument,
          "{}: sequences longer than the local attention window ({}) are not supported yet",
@@ -256,15 +263,15 @@ Masked transformer_forward(Engine& engine, const ModelConfig& config, int64_t ba
   Masked x = engine.input(Shape{batch, seq_len, config.hidden_size}, config.fixed_point);
   const SecretWeights weights(engine, config);
   if (config.norm_placement == NormPlacement::kPostNorm)
-    x = norm(engine, config, weights, -1, WeightSlot::kEmbeddingNormWeight,
+    x = norm(engine, config, nonlinear, weights, -1, WeightSlot::kEmbeddingNormWeight,
              WeightSlot::kEmbeddingNormBias, x, "embedding norm");
   for (int layer = 0; layer < config.num_layers; ++layer) {
     if (progress) progress(layer, config.num_layers);
-    x = layer_forward(engine, config, weights, layer, x, batch, seq_len);
+    x = layer_forward(engine, config, nonlinear, weights, layer, x, batch, seq_len);
   }
   if (config.norm_placement == NormPlacement::kPreNorm)
-    x = norm(engine, config, weights, -1, WeightSlot::kFinalNormWeight, WeightSlot::kFinalNormBias,
-             x, "final norm");
+    x = norm(engine, config, nonlinear, weights, -1, WeightSlot::kFinalNormWeight,
+             WeightSlot::kFinalNormBias, x, "final norm");
   if (progress) progress(config.num_layers, config.num_layers);
   engine.set_phase("other");
   return x;

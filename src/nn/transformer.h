@@ -15,6 +15,7 @@
 
 #include "mpc/engine.h"
 #include "nn/model_config.h"
+#include "nn/nonlinear.h"
 #include "nn/weights.h"
 
 namespace fss {
@@ -33,11 +34,14 @@ std::vector<Tensor> secret_weight_values(const ModelConfig& config, const ModelW
 // Called at the start of each layer (layer, layers) and once with layer = layers at the end.
 using ForwardProgress = std::function<void(int layer, int layers)>;
 
-// The last hidden state [B, L, H] of config's model on an embedded input [batch, seq_len, H].
+// The last hidden state [B, L, H] of config's model on an embedded input [batch, seq_len, H],
+// each nonlinear module computed by the family `nonlinear` names (default: SIGMA's).
 // Phases (Engine::set_phase): "matmul", "truncation", "softmax", "layernorm", "activation",
 // "residual". Throws kInvalidArgument if seq_len exceeds the model's positions or a local
-// attention window (GPT-Neo's local layers run causally for seq_len <= window).
+// attention window (GPT-Neo's local layers run causally for seq_len <= window), or as
+// NonlinearChoice::validate().
 Masked transformer_forward(Engine& engine, const ModelConfig& config, int64_t batch,
-                           int64_t seq_len, const ForwardProgress& progress = {});
+                           int64_t seq_len, const NonlinearChoice& nonlinear = {},
+                           const ForwardProgress& progress = {});
 
 }  // namespace fss

@@ -223,8 +223,9 @@ Shared divide_by_rms(Engine& engine, const Masked& z, const NormOptions& options
   const RecSqrtParams params{.output_frac_bits = frac_out,
                              .divisor = static_cast<double>(k),
                              .mantissa_bits = options.mantissa_bits};
-  const Masked t = repeat_last_axis(
-      engine.open(rec_sqrt(engine, s_hat, params), norm_open_label(name, kNormRecSqrtStep)), k);
+  const Masked t = repeat_last_axis(engine.open(options.reciprocal_sqrt(engine, s_hat, params),
+                                                norm_open_label(name, kNormRecSqrtStep)),
+                                    k);
   const Masked product = engine.open(mul(engine, z, t), norm_open_label(name, kNormProductStep));
   return gap_ars(engine, product, frac_out);
 }

@@ -29,11 +29,13 @@
 //          [+ pk(N,n): gamma p opened, for masked gamma];
 //   rounds = 13 (+1 for masked gamma); RMSNorm drops step 1: 11 (+1).
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
 #include "mpc/engine.h"
 #include "mpc/gate.h"
+#include "sigma/rsqrt.h"
 
 namespace fss::sigma {
 
@@ -72,6 +74,9 @@ struct NormOptions {
   std::optional<int> mean_shift = std::nullopt;       // f_m; default f + ceil(log2 k)
   std::optional<int> rsqrt_frac_bits = std::nullopt;  // f_out; default f
   int mantissa_bits = 7;                              // M of the RecSqrt table
+  // Step 3, replaceable by another protocol family (the SUF gate, wired in by src/nn): a
+  // function with rec_sqrt's contract (rsqrt.h), the default. M is validated either way.
+  std::function<Shared(Engine&, const Masked&, const RecSqrtParams&)> reciprocal_sqrt = rec_sqrt;
 };
 
 // Open labels, "<name>: <step>", name "layernorm" or "rmsnorm".

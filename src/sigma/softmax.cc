@@ -27,13 +27,14 @@ void check_softmax_arguments(FixedPoint format, int64_t k, const char* op) {
 
 // Steps 2-5 on packed rows, given each row's maximum.
 Shared softmax_of_rows(Engine& engine, const Masked& packed, const Masked& row_max,
-                       const RowLayout& layout) {
+                       const RowLayout& layout, const SoftmaxSteps& steps) {
   const int f = packed.value.fixed_point().f;
   const Masked distance = sub(repeat_per_row(row_max, layout), packed);
-  const Masked exponentials = engine.open(nexp(engine, distance), kSoftmaxExponentialsLabel);
+  const Masked exponentials =
+      engine.open(steps.exponential(engine, distance), kSoftmaxExponentialsLabel);
   const Masked sums = sum_per_row(exponentials, layout);
   const Masked reciprocals =
-      engine.open(softmax_reciprocal(engine, sums, layout.max_length()), kSoftmaxReciprocalsLabel);
+      engine.open(steps.reciprocal(engine, sums, layout.max_length()), kSoftmaxReciprocalsLabel);
   return mul_truncate(engine, exponentials, repeat_per_row(reciprocals, layout), f);
 }
 
@@ -88,7 +89,7 @@ Masked max_per_row(Engine& engine, const Masked& packed, const RowLayout& layout
   return current;
 }
 
-Shared softmax(Engine& engine, const Masked& x) {
+Shared softmax(Engine& engine, const Masked& x, const SoftmaxSteps& steps) {
   const Shape& shape = x.value.shape();
   if (shape.rank() == 0)
     fail(ErrorKind::kInvalidArgument, "softmax: needs a tensor [..., k], got a scalar");
@@ -97,12 +98,12 @@ Shared softmax(Engine& engine, const Masked& x) {
   const FixedPoint format = x.value.fixed_point();
   const Masked row_max = max_last_axis(engine, x, format.n - format.f + 1);
   const RowLayout layout = RowLayout::uniform(static_cast<int64_t>(x.value.size()) / k, k);
-  Shared out = softmax_of_rows(engine, flattened(x), flattened(row_max), layout);
+  Shared out = softmax_of_rows(engine, flattened(x), flattened(row_max), layout, steps);
   out.value.reshape(shape);
   return out;
 }
 
-Shared causal_softmax(Engine& engine, const Masked& x) {
+Shared causal_softmax(Engine& engine, const Masked& x, const SoftmaxSteps& steps) {
   const Shape& shape = x.value.shape();
   const int rank = shape.rank();
   if (rank < 2 || shape[rank - 1] != shape[rank - 2])
@@ -115,7 +116,7 @@ Shared causal_softmax(Engine& engine, const Masked& x) {
       RowLayout::lower_triangles(static_cast<int64_t>(x.value.size()) / (L * L), L);
   const Masked packed = pack_lower_triangles(x);
   const Masked row_max = max_per_row(engine, packed, layout, format.n - format.f + 1);
-  return unpack_lower_triangles(softmax_of_rows(engine, packed, row_max, layout), shape);
+  return unpack_lower_triangles(softmax_of_rows(engine, packed, row_max, layout, steps), shape);
 }
 
 }  // namespace fss::sigma

@@ -132,4 +132,28 @@ SufSpec gelu_spline_spec(FixedPoint input, int intervals, double bound) {
        .above = {1, 0}});
 }
 
+SufSpec stepped_spec(std::string name, FixedPoint input, int width, int output_f,
+                     const std::vector<Step>& steps) {
+  const Ring view{width};
+  bool tiles = !steps.empty() && steps.front().first == 0 && steps.back().last == view.mask();
+  for (size_t i = 1; i < steps.size() && tiles; ++i)
+    tiles = steps[i].first == steps[i - 1].last + 1;
+  if (!tiles)
+    fail(ErrorKind::kInvalidArgument, "stepped_spec '{}': the {} steps do not tile [0, 2^{})", name,
+         steps.size(), width);
+  SufSpec spec;
+  spec.name = std::move(name);
+  spec.input = input;
+  spec.effective_width = width;
+  spec.output_f = output_f;
+  spec.outputs = 1;
+  const Ring ring = input.ring();
+  for (const Step& step : steps) {
+    spec.starts.push_back(step.first);
+    spec.coefficients.push_back({{ring.from_signed(step.value())}});
+  }
+  validate(spec);
+  return spec;
+}
+
 }  // namespace fss::suf

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "suf/spec.h"
+#include "suf/step_fit.h"
 
 namespace fss::suf {
 
@@ -43,5 +44,11 @@ SufSpec spline_spec(const SplineOptions& options);
 // GeLU(x) = x * Phi(x) (erf form) as a spline with `intervals` pieces over [-bound, bound),
 // 0 below and x above. Output format {n, 2f}.
 SufSpec gelu_spline_spec(FixedPoint input, int intervals = 256, double bound = 4.0);
+
+// A piecewise-constant spec (degree 0, one output {n, output_f}) on the effective width w: the
+// steps must tile [0, 2^w) in order; each step's value() (signed) is its output. Throws
+// kInvalidArgument if they do not, or as validate().
+SufSpec stepped_spec(std::string name, FixedPoint input, int width, int output_f,
+                     const std::vector<Step>& steps);
 
 }  // namespace fss::suf

@@ -27,7 +27,7 @@ SufPlan compile(SufSpec spec, LookupMode mode) {
   SufPlan plan;
   plan.spec = std::move(spec);
   const SufSpec& s = plan.spec;
-  const int n = s.n();
+  const int w = s.w();
   const int d = s.degree;
   const int p = s.outputs * (d + 1) + s.aux_outputs;
 
@@ -74,7 +74,7 @@ SufPlan compile(SufSpec spec, LookupMode mode) {
   }
 
   const auto query = [&](int k, uint64_t offset) -> QueryRef {
-    if (k == n && plan.lookup_mode == LookupMode::kDcf) {
+    if (k == w && plan.lookup_mode == LookupMode::kDcf) {
       auto& list = plan.lookup_queries;
       const auto found = std::find(list.begin(), list.end(), offset);
       if (found == list.end()) list.push_back(offset);
@@ -97,20 +97,20 @@ SufPlan compile(SufSpec spec, LookupMode mode) {
   };
   if (plan.lookup_mode == LookupMode::kComparisonBits)
     for (int i = 1; i < s.intervals(); ++i)
-      plan.boundary_rewrites.push_back(rewrite_of(n, s.starts[i], 0));
+      plan.boundary_rewrites.push_back(rewrite_of(w, s.starts[i], 0));
   plan.rewrites.resize(nodes);
   for (size_t i = 0; i < nodes; ++i) {
     const BoolNode& node = s.bool_nodes[i];
     if (!plan.used[i] || !node.inputs.empty()) continue;
     switch (node.op) {
       case BoolOp::kLess:
-        plan.rewrites[i] = rewrite_of(n, node.constant, 0);
+        plan.rewrites[i] = rewrite_of(w, node.constant, 0);
         break;
       case BoolOp::kLowLess:
         plan.rewrites[i] = rewrite_of(node.bits, node.constant, 0);
         break;
-      case BoolOp::kMsb:  // MSB(x) = 1 ^ 1{x < 2^{n-1}}
-        plan.rewrites[i] = rewrite_of(n, uint64_t{1} << (n - 1), 1);
+      case BoolOp::kMsb:  // MSB_w(x) = 1 ^ 1{x < 2^{w-1}}
+        plan.rewrites[i] = rewrite_of(w, uint64_t{1} << (w - 1), 1);
         break;
       default:
         FSS_CHECK(false, "bool node {} has no inputs but is not a predicate", i);

@@ -6,16 +6,17 @@
 // Masked rewrite. With u = x^ mod 2^k and q(k, c) = 1{view_{k,c}(x^) < r mod 2^k}, every
 // predicate is an unsigned test on a public view whose threshold is the mask itself:
 //   1{(x mod 2^k) < b} = 1{u < b} ^ q(k, -b mod 2^k) ^ q(k, 0)
-// for C_beta (k = n, b = beta), D_{gamma,f} (k = f, b = gamma) and MSB = 1 ^ C_{2^{n-1}} (a
-// public shift of the view). It is PROTOCOLS' 1{x^ < theta} ^ 1{x^ < r} ^ w (theta = r + b) with
-// 1{x^ < theta} ^ w = 1{u < b} ^ q(k, -b): the secret carry w turns into a public bit and every
-// threshold of width k is r mod 2^k, so all queries of a width share one key (packed_compare.h).
+// for C_beta (k = w, b = beta), D_{gamma,f} (k = f, b = gamma) and MSB = 1 ^ C_{2^{w-1}} (a
+// public shift of the view); w is the spec's effective width (n unless the spec narrows it). It is
+// PROTOCOLS' 1{x^ < theta} ^ 1{x^ < r} ^ w (theta = r + b) with 1{x^ < theta} ^ w = 1{u < b} ^ q(k,
+// -b): the secret carry w turns into a public bit and every threshold of width k is r mod 2^k, so
+// all queries of a width share one key (packed_compare.h).
 //
 // Lookup. When some payload column varies across the m intervals, the payload row of x's
 // interval is shared by one of two constructions (LookupMode); otherwise it is public (M = 0).
 // Queries are deduplicated by (k, c) from the spec alone, never by mask.
 //
-// Shapes: T = comparison queries + width-n queries on the lookup key, M = m (0 when public),
+// Shapes: T = comparison queries + width-w queries on the lookup key, M = m (0 when public),
 // p = r (d + 1) + p_aux.
 #include <cstdint>
 #include <utility>
@@ -43,11 +44,11 @@ struct PredicateRewrite {
 
 enum class LookupMode {
   kPublic,  // no payload column varies: the row is public
-  // IntervalLookup (one DCF_{n,n} key per element, no round), whose key also answers the
-  // width-n queries; Φ opens the varying coefficients masked.
+  // IntervalLookup (one DCF_{w,n} key per element, no round), whose key also answers the
+  // width-w queries; Φ opens the varying coefficients masked.
   kDcf,
   // The m - 1 boundary bits 1{x < a_i} come from the packed comparison (XOR shares, one
-  // DPF_{n,1} for all of them) and become arithmetic in Φ's round: each is opened masked by a
+  // DPF_{w,1} for all of them) and become arithmetic in Φ's round: each is opened masked by a
   // fresh bit s_i, and the dealer's shares of s_i r^j make b_i r^j local (suf_gate.h).
   kComparisonBits,
 };
@@ -65,7 +66,7 @@ struct SufPlan {
   // then the p_aux constants.
   std::vector<std::vector<uint64_t>> payload;
   LookupMode lookup_mode = LookupMode::kPublic;
-  std::vector<uint64_t> lookup_queries;      // kDcf: width-n offsets evaluated on the lookup key
+  std::vector<uint64_t> lookup_queries;      // kDcf: width-w offsets evaluated on the lookup key
   std::vector<Query> comparison_queries;     // the packed comparison's queries
   std::vector<PredicateRewrite> rewrites;    // [node]; meaningful for used predicate nodes
   std::vector<uint8_t> used;                 // [node]: reachable from a boolean output

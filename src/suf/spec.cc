@@ -71,13 +71,13 @@ void validate_node(const SufSpec& spec, int index) {
     if (input < 0 || input >= index)
       reject(spec, "bool node {}: input {} is not an earlier node (0..{})", index, input,
              index - 1);
-  const Ring ring = spec.input.ring();
-  if (node.op == BoolOp::kLess && node.constant > ring.mask())
-    reject(spec, "bool node {}: C threshold beta = {} is not below 2^{}", index, node.constant,
-           spec.n());
+  const Ring view{spec.w()};
+  if (node.op == BoolOp::kLess && node.constant > view.mask())
+    reject(spec, "bool node {}: C threshold beta = {} is not below 2^{} (w)", index, node.constant,
+           spec.w());
   if (node.op == BoolOp::kLowLess) {
-    if (node.bits < 1 || node.bits > spec.n())
-      reject(spec, "bool node {}: D width f = {} outside 1..n = {}", index, node.bits, spec.n());
+    if (node.bits < 1 || node.bits > spec.w())
+      reject(spec, "bool node {}: D width f = {} outside 1..w = {}", index, node.bits, spec.w());
     if (node.constant > Ring{node.bits}.mask())
       reject(spec, "bool node {}: D threshold gamma = {} is not below 2^{}", index, node.constant,
              node.bits);
@@ -109,6 +109,9 @@ void validate(const SufSpec& spec) {
   const Ring ring{n};
   if (spec.output_f < 0 || spec.output_f >= n)
     reject(spec, "output fractional bits {} outside 0..{}", spec.output_f, n - 1);
+  if (spec.effective_width < 0 || spec.effective_width > n)
+    reject(spec, "effective width w = {} outside 0..n = {} (0 means n)", spec.effective_width, n);
+  const Ring view{spec.w()};
   if (spec.degree < 0 || spec.degree > kMaxDegree)
     reject(spec, "degree d = {} outside 0..{}", spec.degree, kMaxDegree);
   if (spec.outputs < 0 || spec.aux_outputs < 0)
@@ -122,8 +125,8 @@ void validate(const SufSpec& spec) {
     if (spec.starts[i] <= spec.starts[i - 1])
       reject(spec, "boundaries not strictly increasing: a_{} = {} after a_{} = {}", i,
              spec.starts[i], i - 1, spec.starts[i - 1]);
-    if (spec.starts[i] > ring.mask())
-      reject(spec, "boundary a_{} = {} is not below 2^{}", i, spec.starts[i], n);
+    if (spec.starts[i] > view.mask())
+      reject(spec, "boundary a_{} = {} is not below 2^{} (w)", i, spec.starts[i], spec.w());
   }
   const size_t m = spec.starts.size();
   if (spec.coefficients.size() != m)
@@ -168,12 +171,13 @@ void validate(const SufSpec& spec) {
 }
 
 int interval_of(const SufSpec& spec, uint64_t x) {
-  const auto after = std::upper_bound(spec.starts.begin(), spec.starts.end(), x);
+  const auto after = std::upper_bound(spec.starts.begin(), spec.starts.end(), spec.view(x));
   return static_cast<int>(after - spec.starts.begin()) - 1;
 }
 
-std::vector<uint8_t> evaluate_bool_nodes(const SufSpec& spec, uint64_t x) {
-  const Ring ring = spec.input.ring();
+std::vector<uint8_t> evaluate_bool_nodes(const SufSpec& spec, uint64_t full) {
+  const Ring ring{spec.w()};
+  const uint64_t x = spec.view(full);
   std::vector<uint8_t> value(spec.bool_nodes.size());
   for (size_t i = 0; i < spec.bool_nodes.size(); ++i) {
     const BoolNode& node = spec.bool_nodes[i];

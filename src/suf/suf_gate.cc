@@ -40,7 +40,7 @@ uint64_t plan_key_bytes(const SufPlan& plan, uint64_t count) {
   uint64_t ring_arrays = (s.outputs >= 1 ? s.degree : 0) + s.outputs + s.aux_outputs;
   uint64_t bit_arrays = 3 * and_nodes(plan) + s.bool_outputs.size();
   if (plan.lookup_mode == LookupMode::kDcf) {
-    bytes += kDcfBatchHeaderBytes + count * dcf_key_bytes({s.n(), s.n()});
+    bytes += kDcfBatchHeaderBytes + count * dcf_key_bytes({s.w(), s.n()});
     ring_arrays += plan.opened.size();
     for (const auto& [j, k] : plan.opened) ring_arrays += k - 1;
   } else if (plan.lookup_mode == LookupMode::kComparisonBits) {
@@ -88,7 +88,7 @@ SufGate::SufGate(SufSpec spec, GateKind kind, LookupChoice lookup)
          plan_.spec.name, number, gate_kind_name(kind));
   const SufSpec& s = plan_.spec;
   if (plan_.lookup_mode == LookupMode::kDcf)
-    lookup_.emplace_back(s.n(), s.starts, plan_.payload, plan_.lookup_queries);
+    lookup_.emplace_back(s.w(), s.starts, plan_.payload, plan_.lookup_queries, s.n());
   if (plan_.lookup_mode == LookupMode::kComparisonBits) {
     const Ring ring{s.n()};
     const size_t p = plan_.shapes().p;
@@ -103,8 +103,11 @@ std::string SufGate::describe() const {
   const char* lookup = plan_.lookup_mode == LookupMode::kDcf              ? "dcf"
                        : plan_.lookup_mode == LookupMode::kComparisonBits ? "bits"
                                                                           : "public";
-  return fmt::format("suf_{}(n={}, f={}, m={}, {})", s.name, s.input.n, s.input.f, s.intervals(),
-                     lookup);
+  if (s.w() == s.n())
+    return fmt::format("suf_{}(n={}, f={}, m={}, {})", s.name, s.input.n, s.input.f, s.intervals(),
+                       lookup);
+  return fmt::format("suf_{}(n={}, f={}, w={}, m={}, {})", s.name, s.input.n, s.input.f, s.w(),
+                     s.intervals(), lookup);
 }
 
 std::vector<FixedPoint> SufGate::output_formats() const {

@@ -4,6 +4,10 @@
 // polynomial outputs {n, output_f}, the p_aux auxiliary outputs {n, 0}, the l boolean outputs
 // {1, 0} (XOR-shared bits); each is shared as value + its output mask.
 //
+// Effective width: the lookup and the predicates read the view x mod 2^w (spec.h), so their
+// keys are w bits deep (DCF_{w,n}, DPF_{k,1} with k <= w) while Φ works on the full x^ and r in
+// Z_{2^n}; nothing else changes.
+//
 // Eval. (1) The payload row [c] of x's interval (compiler.h's LookupMode) and the predicates'
 // query shares. (2) Φ for output j of P(x) = sum_k c_k x^k with x = x^ - r:
 //   P(x) = sum_t (x^)^t sum_{k>=t} C(k, k-t) (-1)^{k-t} c_k r^{k-t},
@@ -20,8 +24,8 @@
 //
 // Costs per party for `count` elements, P(b) = ceil(count * b / 8), m intervals, O = opened
 // coefficients (kDcf), K1 = K + 1 mask powers per boundary (kComparisonBits), A = AND nodes used,
-// D = AND depth, widths = the packed comparison's (kComparisonBits adds width n):
-//   key  = [kDcf] (16 + count * dcf_key_bytes({n, n}))
+// D = AND depth, widths = the packed comparison's (kComparisonBits adds width w):
+//   key  = [kDcf] (16 + count * dcf_key_bytes({w, n}))
 //        + sum over widths k (16 + count * dpf_key_bytes({k, 1}))
 //        + P(n) * ([r >= 1] d + r + p_aux
 //                  + [kDcf] (|O| + sum_{(j,k) in O} (k - 1)) + [kComparisonBits] (m - 1) K1)

@@ -30,10 +30,11 @@ class CliTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  Outcome run(const std::string& arguments) {
+  // `environment`: "NAME=value ..." assignments for this command only.
+  Outcome run(const std::string& arguments, const std::string& environment = "") {
     const fs::path log = dir_ / "output.txt";
-    const std::string command =
-        std::string(FSSFORMER_BINARY) + " " + arguments + " > " + log.string() + " 2>&1";
+    const std::string command = environment + " " + std::string(FSSFORMER_BINARY) + " " +
+                                arguments + " > " + log.string() + " 2>&1";
     const int status = std::system(command.c_str());
     std::ifstream in(log);
     std::stringstream text;
@@ -70,7 +71,7 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, HelpListsTheCommands) {
   const Outcome outcome = run("--help");
   EXPECT_EQ(outcome.exit_code, 0);
-  for (const char* command : {"run", "selftest", "keygen", "party", "bench"})
+  for (const char* command : {"run", "selftest", "costs", "keygen", "party", "bench"})
     EXPECT_NE(outcome.output.find(command), std::string::npos) << command;
 }
 
@@ -88,6 +89,61 @@ TEST_F(CliTest, RunSucceedsAndWritesJson) {
   EXPECT_TRUE(json.at("check").at("bit_exact").get<bool>());
   EXPECT_GT(json.at("per_inference").at("parties").at(0).at("bytes_sent").get<double>(), 0);
   EXPECT_FALSE(fs::exists(json_path.string() + ".tmp"));
+}
+
+TEST_F(CliTest, RunWithSufIsBitExactAndSaysSoInJson) {
+  const fs::path json_path = dir_ / "suf.json";
+  const Outcome outcome =
+      run("run --model tiny-gpt2 --seq 4 --channel memory --seed 5 --quiet --nonlinear suf "
+          "--suf-nexp-bits 9 --json " +
+          json_path.string());
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("bit-exact"), std::string::npos) << outcome.output;
+  EXPECT_NE(outcome.output.find("softmax=suf(nexp_bits=9,inv_bits=10)"), std::string::npos)
+      << outcome.output;
+  std::ifstream in(json_path);
+  const nlohmann::json json = nlohmann::json::parse(in);
+  EXPECT_EQ(json.at("nonlinear"), "suf");
+  EXPECT_EQ(json.at("nonlinear_modules").at("layernorm"), "suf");
+  EXPECT_EQ(json.at("nonlinear_modules").at("nexp_bits"), 9);
+}
+
+TEST_F(CliTest, EnvironmentAliasSwitchesOneModuleAndFlagsWin) {
+  const Outcome alias =
+      run("run --model tiny-bert --seq 4 --channel memory --seed 1 --quiet", "SUF_LAYERNORM=1");
+  ASSERT_EQ(alias.exit_code, 0) << alias.output;
+  EXPECT_NE(alias.output.find("softmax=sigma layernorm=suf(rsqrt_bits=9) activation=sigma"),
+            std::string::npos)
+      << alias.output;
+  const Outcome flag =
+      run("run --model tiny-bert --seq 4 --channel memory --seed 1 --quiet --nonlinear sigma",
+          "SUF_LAYERNORM=1");
+  ASSERT_EQ(flag.exit_code, 0) << flag.output;
+  EXPECT_NE(flag.output.find("nonlinear: sigma\n"), std::string::npos) << flag.output;
+}
+
+TEST_F(CliTest, BadNonlinearOptionsAreClearErrors) {
+  expect_one_error_line(run("run --model tiny-bert --quiet --suf softmax,attention"),
+                        "unknown module 'attention'");
+  expect_one_error_line(run("run --model tiny-bert --quiet --suf-rsqrt-bits 40"),
+                        "--suf-rsqrt-bits 40: out of range");
+  expect_one_error_line(run("run --model tiny-bert --quiet", "SUF_SOFTMAX=2"),
+                        "SUF_SOFTMAX=2: expected 0 or 1");
+  expect_one_error_line(run("costs --model tiny-bert --seq 8", "SUF_NEXP_BITS=x"),
+                        "SUF_NEXP_BITS=x");
+}
+
+TEST_F(CliTest, CostsWritesTheMarkdownTables) {
+  const fs::path markdown = dir_ / "costs.md";
+  const Outcome outcome = run("costs --model tiny-bert --seq 8 --markdown " + markdown.string());
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  std::ifstream in(markdown);
+  std::stringstream text;
+  text << in.rdbuf();
+  for (const char* needle : {"### Replaceable gates", "softmax exponentials (nExp)", "GeLU",
+                             "### Whole model by layer kind", "| total |"})
+    EXPECT_NE(text.str().find(needle), std::string::npos) << needle << "\n" << text.str();
+  EXPECT_FALSE(fs::exists(markdown.string() + ".tmp"));
 }
 
 TEST_F(CliTest, UnknownModel) {
@@ -122,14 +178,13 @@ TEST_F(CliTest, TruncatedWeightsFile) {
 
 TEST_F(CliTest, WeightsOfAnotherModel) {
   const fs::path gpt2 = checkpoint_for("tiny-gpt2");
-  expect_one_error_line(run("run --model tiny-bert --quiet --weights " + gpt2.string()),
-                        "missing");
+  expect_one_error_line(run("run --model tiny-bert --quiet --weights " + gpt2.string()), "missing");
 }
 
 TEST_F(CliTest, RealCheckpointOfTheRightModelRuns) {
   const fs::path bert = checkpoint_for("tiny-bert");
-  const Outcome outcome = run("run --model tiny-bert --seq 4 --channel memory --quiet --weights " +
-                              bert.string());
+  const Outcome outcome =
+      run("run --model tiny-bert --seq 4 --channel memory --quiet --weights " + bert.string());
   EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
 }
 

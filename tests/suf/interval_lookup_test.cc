@@ -92,6 +92,51 @@ TEST(SufIntervalLookup, EveryMaskEveryInputOnSmallRings) {
   }
 }
 
+// An effective-width lookup: domain 4 bits, payload in Z_{2^10}; masks and x^ carry bits above
+// the domain, which the lookup ignores (every mask's and input's low 4 bits, high bits varied).
+TEST(SufIntervalLookup, NarrowDomainWidePayload) {
+  const int n = 4, l = 10;
+  const std::vector<uint64_t> starts = {0, 3, 9, 15};
+  const std::vector<std::vector<uint64_t>> payload = {{1000, 1}, {7, 1023}, {512, 0}, {3, 3}};
+  const std::vector<uint64_t> extras = {0, 5};
+  const IntervalLookup lookup(n, starts, payload, extras, l);
+  EXPECT_EQ(lookup.payload_bits(), l);
+  std::vector<uint64_t> masks, x_hat;
+  for (uint64_t r = 0; r < 64; ++r)
+    for (uint64_t x = 0; x < 64; ++x) {
+      masks.push_back(r * 37 % 1024);
+      x_hat.push_back((x * 91 + 5) % 1024);
+    }
+  const size_t count = masks.size();
+  SeededPrg prg(11);
+  ByteWriter keys[2];
+  lookup.gen(masks, prg, keys[0], keys[1]);
+  std::vector<uint64_t> shares[2];
+  std::vector<uint8_t> bits[2];
+  for (int party = 0; party < 2; ++party) {
+    ASSERT_EQ(keys[party].size(), 16 + count * (16 + 16 * 4 + 1 + 5 + 2));  // dcf(4, 10)
+    ASSERT_EQ(keys[party].size(), lookup.key_bytes(count));
+    ByteReader reader(keys[party].data(), "lookup key");
+    shares[party].resize(count * 2);
+    bits[party].resize(count * 2);
+    lookup.eval(party, reader, x_hat, shares[party], bits[party]);
+    reader.expect_end();
+  }
+  for (size_t e = 0; e < count; ++e) {
+    const uint64_t x = (x_hat[e] - masks[e]) % 16;
+    for (size_t q = 0; q < 2; ++q)
+      ASSERT_EQ((shares[0][e * 2 + q] + shares[1][e * 2 + q]) % 1024,
+                payload[interval(starts, x)][q])
+          << "r=" << masks[e] << " x^=" << x_hat[e];
+    for (size_t j = 0; j < 2; ++j)
+      ASSERT_EQ(bits[0][e * 2 + j] ^ bits[1][e * 2 + j],
+                (x_hat[e] + extras[j]) % 16 < masks[e] % 16);
+  }
+  EXPECT_THROW(IntervalLookup(n, starts, payload, extras, 3), Error);   // l < n
+  EXPECT_THROW(IntervalLookup(n, starts, payload, extras, 65), Error);  // l > 64
+  EXPECT_THROW(IntervalLookup(n, starts, {{1024}, {1}, {1}, {1}}, {}, l), Error);
+}
+
 TEST(SufIntervalLookup, RandomAtFullWidth) {
   const uint64_t seed = std::random_device{}();
   SCOPED_TRACE(::testing::Message() << "seed " << seed);
@@ -112,6 +157,20 @@ TEST(SufIntervalLookup, RandomAtFullWidth) {
     }
     check(c, masks, x_hat, rng());
   }
+}
+
+// 2^14 intervals: eval walks 64 elements at a time (2^20 points), here in three chunks.
+TEST(SufIntervalLookup, ManyIntervalsInChunks) {
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE(::testing::Message() << "seed " << seed);
+  std::mt19937_64 rng(seed);
+  const Case c = random_case(16, 1 << 14, 1, rng);
+  std::vector<uint64_t> masks(130), x_hat(130);
+  for (size_t e = 0; e < masks.size(); ++e) {
+    masks[e] = rng() & 0xffff;
+    x_hat[e] = rng() & 0xffff;
+  }
+  check(c, masks, x_hat, rng());
 }
 
 TEST(SufIntervalLookup, CostsFollowTheFormula) {

@@ -97,6 +97,50 @@ TEST(SufSpecValidate, RejectsBadBooleanCircuits) {
                        "gamma = 8 is not below 2^3");
 }
 
+// n = 8 read on w = 4 bits: intervals [0, 5) -> 2x + 1, [5, 12) -> x, [12, 16) -> 7, and
+// D_{3,2} (low 2 bits < 3) and MSB_4 (bit 3).
+SufSpec view_spec() {
+  SufSpec spec;
+  spec.name = "view";
+  spec.input = {8, 0};
+  spec.effective_width = 4;
+  spec.degree = 1;
+  spec.outputs = 1;
+  spec.starts = {0, 5, 12};
+  spec.coefficients = {{{1, 2}}, {{0, 1}}, {{7}}};
+  spec.bool_outputs = {add_low_less(spec.bool_nodes, 3, 2), add_msb(spec.bool_nodes)};
+  return spec;
+}
+
+TEST(SufSpecValidate, RejectsBadEffectiveWidths) {
+  SufSpec spec = view_spec();
+  EXPECT_NO_THROW(validate(spec));
+  spec.effective_width = 9;
+  expect_invalid(spec, "effective width w = 9 outside 0..n = 8");
+  spec.effective_width = -1;
+  expect_invalid(spec, "effective width w = -1");
+  spec.effective_width = 3;
+  expect_invalid(spec, "boundary a_2 = 12 is not below 2^3 (w)");
+  spec = view_spec();
+  spec.bool_nodes[0].bits = 5;
+  expect_invalid(spec, "D width f = 5 outside 1..w = 4");
+  spec = view_spec();
+  add_less(spec.bool_nodes, 16);
+  expect_invalid(spec, "beta = 16 is not below 2^4 (w)");
+}
+
+TEST(SufSpecEvaluate, ViewDecidesTheIntervalAndPredicatesPolynomialsReadX) {
+  const SufSpec spec = view_spec();
+  for (uint64_t x = 0; x < 256; ++x) {
+    const uint64_t view = x % 16;
+    const uint64_t y = view < 5 ? (2 * x + 1) % 256 : view < 12 ? x : 7;
+    const SufValue value = evaluate(spec, x);
+    ASSERT_EQ(value.arithmetic[0], y) << "x=" << x;
+    ASSERT_EQ(value.bits[0], (x % 4) < 3) << "x=" << x;
+    ASSERT_EQ(value.bits[1], (x >> 3) & 1) << "x=" << x;
+  }
+}
+
 TEST(SufSpecEvaluate, SinkSpecMatchesItsDefinitionExhaustively) {
   for (int n : {5, 8, 10}) {
     const SufSpec spec = testing::sink_spec(n);

@@ -129,6 +129,34 @@ TEST(SufGate, SinkSpecRandomAtFullWidthOnceOverTcp) {
   }
 }
 
+// The intervals and predicates read x mod 2^w, the polynomials x: n = 8, w = 5, intervals
+// [0, 5) -> 3x + 1, [5, 20) -> x^2, [20, 32) -> 7; outputs 1{view < 9}, MSB_5, D_{2,3}.
+TEST(SufGate, EffectiveWidthExhaustiveInBothLookups) {
+  SufSpec spec;
+  spec.name = "view";
+  spec.input = {8, 0};
+  spec.effective_width = 5;
+  spec.degree = 2;
+  spec.outputs = 1;
+  spec.starts = {0, 5, 20};
+  spec.coefficients = {{{1, 3}}, {{0, 0, 1}}, {{7}}};
+  std::vector<BoolNode>& nodes = spec.bool_nodes;
+  spec.bool_outputs = {add_less(nodes, 9), add_msb(nodes), add_low_less(nodes, 2, 3)};
+  for (LookupChoice lookup : kBothLookups) {
+    const SufGate gate(spec, GateKind::kSuf, lookup);
+    const std::vector<uint64_t> xs = every_value(8, 8);
+    const LocalRunResult run = run_gate(gate, xs, Block{8, 5});
+    for (size_t i = 0; i < xs.size(); ++i) {
+      const uint64_t x = xs[i], view = x % 32;
+      const uint64_t y = view < 5 ? (3 * x + 1) % 256 : view < 20 ? (x * x) % 256 : 7;
+      ASSERT_EQ(run.clear[0][i], y) << "x=" << x;
+      ASSERT_EQ(run.clear[1][i], view < 9 ? 1u : 0u) << "x=" << x;
+      ASSERT_EQ(run.clear[2][i], (view >> 4) & 1) << "x=" << x;
+      ASSERT_EQ(run.clear[3][i], (x % 8) < 2 ? 1u : 0u) << "x=" << x;
+    }
+  }
+}
+
 // One interval: the polynomial is public, so Φ needs no round ((x^ - r)^k from shares of r^i).
 SufSpec public_polynomial_spec(int n) {
   SufSpec spec;
