@@ -11,6 +11,8 @@
 #include <random>
 
 #include "core/error.h"
+#include "crypto/backend.h"
+#include "cuda/cuda_backend.h"
 #include "mpc/local_run.h"
 #include "mpc/party_engine.h"
 #include "nn/embedding.h"
@@ -53,15 +55,17 @@ TokenBatch random_tokens(const ModelConfig& config, int64_t batch, int64_t lengt
 }
 
 void check_supported(const RunOptions& options) {
-  if (options.backend != "cpu")
-    fail(ErrorKind::kInvalidArgument,
-         "--backend {}: this build runs the CPU backend only (the CUDA backend is not wired into "
-         "`run` yet)",
-         options.backend);
   if (options.nonlinear != "sigma")
     fail(ErrorKind::kInvalidArgument,
          "--nonlinear {}: this build has the SIGMA family only (SUF is not integrated yet)",
          options.nonlinear);
+}
+
+// The backend the run's gates use: the CPU's, or a GPU's that `owned` keeps alive.
+Backend& select_backend(const RunOptions& options, std::unique_ptr<Backend>& owned) {
+  if (options.backend == "cpu") return cpu_backend();
+  owned = gpu::make_cuda_backend(options.device);
+  return *owned;
 }
 
 }  // namespace
@@ -72,7 +76,8 @@ void add_run_command(CLI::App& app, RunOptions& options) {
       "One secure inference with the dealer and both parties on this machine: prints online time,\n"
       "bytes, rounds, keygen time and key size per party with a per-layer-kind breakdown, and\n"
       "checks the output against the clear engine (bit for bit) and a float64 reference.");
-  cmd->add_option("--model", options.model, "model name (see docs/models.md)")->capture_default_str();
+  cmd->add_option("--model", options.model, "model name (see docs/models.md)")
+      ->capture_default_str();
   cmd->add_option("--weights", options.weights_path,
                   "Hugging Face safetensors file (default: seeded random weights, real shapes)");
   cmd->add_option("--seq", options.seq_len, "sequence length")
@@ -81,8 +86,12 @@ void add_run_command(CLI::App& app, RunOptions& options) {
   cmd->add_option("--batch", options.batch, "batch size (a real tensor dimension)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 12))
       ->capture_default_str();
-  cmd->add_option("--backend", options.backend, "cpu or cuda")
+  cmd->add_option("--backend", options.backend,
+                  "cpu or cuda (FSS evaluation, key generation and matmul on the GPU)")
       ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  cmd->add_option("--device", options.device, "GPU index for --backend cuda")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   cmd->add_option("--nonlinear", options.nonlinear, "protocol family: sigma or suf")
       ->check(CLI::IsMember({"sigma", "suf"}))
@@ -99,6 +108,8 @@ void add_run_command(CLI::App& app, RunOptions& options) {
 int run_inference(const RunOptions& options) {
   check_supported(options);
   const ModelConfig& config = model_config(options.model);
+  std::unique_ptr<Backend> gpu_backend;
+  Backend& backend = select_backend(options, gpu_backend);
   const uint64_t seed = options.seed.value_or(std::random_device{}() * 0x100000001ULL);
   const auto t0 = std::chrono::steady_clock::now();
   const FloatModelWeights float_weights =
@@ -117,8 +128,8 @@ int run_inference(const RunOptions& options) {
     const char* role = engine.kind() == Engine::Kind::kClear    ? "clear reference"
                        : engine.kind() == Engine::Kind::kDealer ? "keygen"
                                                                 : "online";
-    const bool report = engine.kind() != Engine::Kind::kParty ||
-                        static_cast<PartyEngine&>(engine).party() == 0;
+    const bool report =
+        engine.kind() != Engine::Kind::kParty || static_cast<PartyEngine&>(engine).party() == 0;
     return std::vector<Masked>{transformer_forward(
         engine, config, options.batch, options.seq_len, [&](int layer, int layers) {
           if (report) progress.show(fmt::format("{}: layer {}/{}", role, layer, layers));
@@ -128,6 +139,7 @@ int run_inference(const RunOptions& options) {
   run_options.seed = Block{seed, 0x72756e};
   run_options.tcp = options.channel == "tcp";
   run_options.timeout = std::chrono::milliseconds(options.timeout_ms);
+  run_options.backend = &backend;
   run_options.config = fmt::format("run model={} batch={} seq={} nonlinear={}", config.name,
                                    options.batch, options.seq_len, options.nonlinear);
   const LocalRunResult run = run_locally(program, inputs, run_options);
@@ -142,24 +154,25 @@ int run_inference(const RunOptions& options) {
     secure[i] = config.fixed_point.decode(run.reconstructed[0][i]);
   const FloatTensor embedded = embed_tokens_float(config, float_weights, tokens);
   const ApproximationError error = compare_outputs(
-      secure, float_transformer_forward(
-                  config, float_weights,
-                  std::vector<double>(embedded.values.begin(), embedded.values.end()),
-                  options.batch, options.seq_len));
+      secure,
+      float_transformer_forward(config, float_weights,
+                                std::vector<double>(embedded.values.begin(), embedded.values.end()),
+                                options.batch, options.seq_len));
 
   const double per = 1.0 / static_cast<double>(options.batch);
-  fmt::print("fssformer run: {} ({}), batch {}, sequence {}, {} ring n={} f={}, backend {}, "
-             "channel {}, seed {}\n",
-             config.name, model_family_name(config.family), options.batch, options.seq_len,
-             options.nonlinear, config.fixed_point.n, config.fixed_point.f, options.backend,
-             options.channel, seed);
+  fmt::print(
+      "fssformer run: {} ({}), batch {}, sequence {}, {} ring n={} f={}, backend {}, "
+      "channel {}, seed {}\n",
+      config.name, model_family_name(config.family), options.batch, options.seq_len,
+      options.nonlinear, config.fixed_point.n, config.fixed_point.f, options.backend,
+      options.channel, seed);
   fmt::print("CPU threads: {}; weights {}: {:.1f} s to prepare\n\n", omp_get_max_threads(),
              options.weights_path.empty() ? "random" : options.weights_path, setup_seconds);
   fmt::print("{:<22} {:>14} {:>14}\n", "per inference", "P0", "P1");
   fmt::print("{:<22} {:>14.1f} {:>14.1f}\n", "online ms", 1e3 * per * run.party_online_seconds[0],
              1e3 * per * run.party_online_seconds[1]);
-  fmt::print("{:<22} {:>14.4f} {:>14.4f}\n", "sent GB (1e9 B)", gb(run.party_channel[0].bytes_sent) * per,
-             gb(run.party_channel[1].bytes_sent) * per);
+  fmt::print("{:<22} {:>14.4f} {:>14.4f}\n", "sent GB (1e9 B)",
+             gb(run.party_channel[0].bytes_sent) * per, gb(run.party_channel[1].bytes_sent) * per);
   fmt::print("{:<22} {:>14} {:>14}\n", "rounds", run.party_channel[0].rounds,
              run.party_channel[1].rounds);
   fmt::print("{:<22} {:>14.4f} {:>14.4f}\n", "key GB (1e9 B)", gb(run.key_stream_bytes[0]) * per,
@@ -178,9 +191,12 @@ int run_inference(const RunOptions& options) {
                             : 0;
     fmt::print("{:<12} {:>10.1f} {:>10.1f} {:>12.3f} {:>8}\n", phase, ms, wait,
                cost.bytes_sent / 1e6, cost.rounds);
-    json_phases[phase] = {{"ms", ms},           {"wait_ms", wait},
-                          {"bytes_sent", cost.bytes_sent}, {"rounds", cost.rounds},
-                          {"key_bytes", cost.key_bytes},   {"prg_calls", cost.prg_calls}};
+    json_phases[phase] = {{"ms", ms},
+                          {"wait_ms", wait},
+                          {"bytes_sent", cost.bytes_sent},
+                          {"rounds", cost.rounds},
+                          {"key_bytes", cost.key_bytes},
+                          {"prg_calls", cost.prg_calls}};
   }
   const bool exact = differing == 0;
   fmt::print("\ncheck vs clear engine: {}\n",
@@ -208,9 +224,12 @@ int run_inference(const RunOptions& options) {
         {"ring", {{"n", config.fixed_point.n}, {"f", config.fixed_point.f}}},
         {"per_inference", {{"parties", parties}, {"keygen_s", run.dealer_seconds * per}}},
         {"phases_p0_whole_batch", json_phases},
-        {"check", {{"bit_exact", exact}, {"differing_outputs", differing},
-                   {"float_max_abs_error", error.max_abs},
-                   {"float_mean_abs_error", error.mean_abs}, {"float_cosine", error.cosine}}}};
+        {"check",
+         {{"bit_exact", exact},
+          {"differing_outputs", differing},
+          {"float_max_abs_error", error.max_abs},
+          {"float_mean_abs_error", error.mean_abs},
+          {"float_cosine", error.cosine}}}};
     const std::string tmp = options.json_path + ".tmp";
     {
       std::ofstream out(tmp);

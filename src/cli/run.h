@@ -4,7 +4,6 @@
 // tokens; prints a metrics table, optionally writes JSON (docs/metrics.md), and checks the
 // reconstructed output against the clear engine (bit for bit) and a float64 reference.
 #include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -17,6 +16,7 @@ struct RunOptions {
   int64_t seq_len = 128;
   int64_t batch = 1;
   std::string backend = "cpu";
+  int device = 0;  // GPU index for backend "cuda"
   std::string nonlinear = "sigma";
   std::optional<uint64_t> seed;
   std::string channel = "tcp";  // tcp | memory

@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "core/ring.h"
-#include "crypto/dcf.h"
+#include "crypto/backend.h"
 #include "suf/multi_point.h"
 
 namespace fss::suf {
@@ -78,7 +78,7 @@ uint64_t IntervalLookup::max_prg_calls_per_element() const {
 void IntervalLookup::gen(std::span<const uint64_t> masks, SeededPrg& prg, ByteWriter& key0,
                          ByteWriter& key1) const {
   const std::vector<uint64_t> ones(masks.size(), 1);
-  const DcfKeyPair keys = dcf_gen({n_, n_}, masks, ones, prg.next_block());
+  const DcfKeyPair keys = backend().dcf_gen({n_, n_}, masks, ones, prg.next_block());
   serialize(keys.party[0], key0);
   serialize(keys.party[1], key1);
 }
