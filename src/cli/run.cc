@@ -11,6 +11,8 @@
 #include <random>
 
 #include "core/error.h"
+#include "crypto/backend.h"
+#include "cuda/cuda_backend.h"
 #include "mpc/local_run.h"
 #include "mpc/party_engine.h"
 #include "nn/embedding.h"
@@ -52,12 +54,11 @@ TokenBatch random_tokens(const ModelConfig& config, int64_t batch, int64_t lengt
   return tokens;
 }
 
-void check_supported(const RunOptions& options) {
-  if (options.backend != "cpu")
-    fail(ErrorKind::kInvalidArgument,
-         "--backend {}: this build runs the CPU backend only (the CUDA backend is not wired into "
-         "`run` yet)",
-         options.backend);
+// The backend the run's gates use: the CPU's, or a GPU's that `owned` keeps alive.
+Backend& select_backend(const RunOptions& options, std::unique_ptr<Backend>& owned) {
+  if (options.backend == "cpu") return cpu_backend();
+  owned = gpu::make_cuda_backend(options.device);
+  return *owned;
 }
 
 }  // namespace
@@ -78,8 +79,12 @@ void add_run_command(CLI::App& app, RunOptions& options) {
   cmd->add_option("--batch", options.batch, "batch size (a real tensor dimension)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 12))
       ->capture_default_str();
-  cmd->add_option("--backend", options.backend, "cpu or cuda")
+  cmd->add_option("--backend", options.backend,
+                  "cpu or cuda (FSS evaluation, key generation and matmul on the GPU)")
       ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  cmd->add_option("--device", options.device, "GPU index for --backend cuda")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   add_nonlinear_options(*cmd, options.nonlinear, /*with_families=*/true);
   cmd->add_option("--seed", options.seed, "seed of masks, weights and tokens (default: random)");
@@ -92,9 +97,10 @@ void add_run_command(CLI::App& app, RunOptions& options) {
 }
 
 int run_inference(const RunOptions& options, const EnvironmentLookup& environment) {
-  check_supported(options);
   const NonlinearChoice nonlinear = resolve_nonlinear(options.nonlinear, environment);
   const ModelConfig& config = model_config(options.model);
+  std::unique_ptr<Backend> gpu_backend;
+  Backend& backend = select_backend(options, gpu_backend);
   const uint64_t seed = options.seed.value_or(std::random_device{}() * 0x100000001ULL);
   const auto t0 = std::chrono::steady_clock::now();
   const FloatModelWeights float_weights =
@@ -124,6 +130,7 @@ int run_inference(const RunOptions& options, const EnvironmentLookup& environmen
   run_options.seed = Block{seed, 0x72756e};
   run_options.tcp = options.channel == "tcp";
   run_options.timeout = std::chrono::milliseconds(options.timeout_ms);
+  run_options.backend = &backend;
   run_options.config = fmt::format("run model={} batch={} seq={} nonlinear={}", config.name,
                                    options.batch, options.seq_len, nonlinear.describe());
   const LocalRunResult run = run_locally(program, inputs, run_options);

@@ -18,6 +18,7 @@ struct RunOptions {
   int64_t seq_len = 128;
   int64_t batch = 1;
   std::string backend = "cpu";
+  int device = 0;  // GPU index for backend "cuda"
   NonlinearFlags nonlinear;  // resolved with the environment (nonlinear_options.h)
   std::optional<uint64_t> seed;
   std::string channel = "tcp";  // tcp | memory

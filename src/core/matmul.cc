@@ -201,7 +201,7 @@ void compute_block(const Operands& op, const RightLayout& layout, int64_t row0, 
   }
 }
 
-bool overlaps(std::span<const uint64_t> x, std::span<uint64_t> y) {
+bool overlaps(std::span<const uint64_t> x, std::span<const uint64_t> y) {
   if (x.empty() || y.empty()) return false;
   const std::less<const uint64_t*> before;
   return before(x.data(), y.data() + y.size()) && before(y.data(), x.data() + x.size());
@@ -209,22 +209,28 @@ bool overlaps(std::span<const uint64_t> x, std::span<uint64_t> y) {
 
 }  // namespace
 
+void check_matmul_arguments(std::span<const uint64_t> a, std::span<const uint64_t> b,
+                            std::span<const uint64_t> c, const MatmulDims& dims,
+                            const char* where) {
+  if (dims.batch < 0 || dims.rows < 0 || dims.inner < 0 || dims.cols < 0)
+    fail(ErrorKind::kInvalidArgument, "{}: negative dimension in [{}, {}, {}] x [{}, {}]", where,
+         dims.batch, dims.rows, dims.inner, dims.inner, dims.cols);
+  if (a.size() != dims.left_size() || b.size() != dims.right_size() || c.size() != dims.out_size())
+    fail(ErrorKind::kInvalidArgument,
+         "{}: operand sizes {}, {}, {} do not match batch {}, {}x{} times {}x{} ({}, {}, {})",
+         where, a.size(), b.size(), c.size(), dims.batch, dims.rows, dims.inner, dims.inner,
+         dims.cols, dims.left_size(), dims.right_size(), dims.out_size());
+  if (overlaps(a, c) || overlaps(b, c))
+    fail(ErrorKind::kInvalidArgument, "{}: the output overlaps an operand", where);
+}
+
 bool matmul_kernel_supported(MatmulKernel kernel) {
   return kernel != MatmulKernel::kAvx512 || cpu_has_avx512();
 }
 
 void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
             const MatmulDims& dims, MatmulKernel kernel_choice) {
-  if (dims.batch < 0 || dims.rows < 0 || dims.inner < 0 || dims.cols < 0)
-    fail(ErrorKind::kInvalidArgument, "matmul: negative dimension in [{}, {}, {}] x [{}, {}]",
-         dims.batch, dims.rows, dims.inner, dims.inner, dims.cols);
-  if (a.size() != dims.left_size() || b.size() != dims.right_size() || c.size() != dims.out_size())
-    fail(ErrorKind::kInvalidArgument,
-         "matmul: operand sizes {}, {}, {} do not match batch {}, {}x{} times {}x{} ({}, {}, {})",
-         a.size(), b.size(), c.size(), dims.batch, dims.rows, dims.inner, dims.inner, dims.cols,
-         dims.left_size(), dims.right_size(), dims.out_size());
-  if (overlaps(a, c) || overlaps(b, c))
-    fail(ErrorKind::kInvalidArgument, "matmul: the output overlaps an operand");
+  check_matmul_arguments(a, b, c, dims, "matmul");
   const Kernel kernel = select_kernel(kernel_choice);
   if (dims.inner == 0) {
     std::fill(c.begin(), c.end(), 0);

@@ -25,6 +25,11 @@ struct MatmulDims {
 // kBest is the fastest kernel this CPU runs; the others exist so that tests cover each path.
 enum class MatmulKernel { kBest, kAvx2, kAvx512 };
 
+// Throws kInvalidArgument, naming `where`, on a negative dimension, on spans whose sizes differ
+// from dims' left/right/out sizes, or if c overlaps a or b (shared with the GPU's matmul).
+void check_matmul_arguments(std::span<const uint64_t> a, std::span<const uint64_t> b,
+                            std::span<const uint64_t> c, const MatmulDims& dims, const char* where);
+
 // Whether this CPU can run `kernel` (kBest and kAvx2 always; kAvx512 needs AVX-512F/DQ).
 bool matmul_kernel_supported(MatmulKernel kernel);
 

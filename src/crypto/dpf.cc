@@ -1,12 +1,15 @@
 #include "crypto/dpf.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
+#include <bit>
 #include <string>
 
 #include "core/error.h"
 #include "crypto/aes_ni.h"
-#include "crypto/fss_checks.h"
 #include "crypto/dpf_math.h"
+#include "crypto/fss_checks.h"
 #include "crypto/prg.h"
 #include "crypto/prg_counter.h"
 #include "crypto/simd_block.h"
@@ -321,25 +324,66 @@ void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64
   });
 }
 
-void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, uint64_t index,
-                          std::span<uint64_t> out) {
-  check_dpf_batch(party, keys, "dpf_eval_full_domain");
-  const DpfParams& params = keys.params;
-  if (params.out_bits != 1)
-    fail(ErrorKind::kInvalidArgument, "dpf_eval_full_domain: needs l = 1 keys, got l = {}",
-         params.out_bits);
-  if (index >= keys.count)
-    fail(ErrorKind::kInvalidArgument, "dpf_eval_full_domain: key {} of a batch of {}", index,
-         keys.count);
-  const uint64_t words = params.n >= 6 ? uint64_t{1} << (params.n - 6) : 1;
-  if (out.size() != words)
-    fail(ErrorKind::kInvalidArgument, "dpf_eval_full_domain: n = {} needs {} output words, got {}",
-         params.n, words, out.size());
+namespace {
 
+void check_full_domain_keys(const DpfKeyBatch& keys, uint64_t first, uint64_t count,
+                            size_t out_words) {
+  if (keys.params.out_bits != 1)
+    fail(ErrorKind::kInvalidArgument, "dpf_eval_full_domain: needs l = 1 keys, got l = {}",
+         keys.params.out_bits);
+  if (first > keys.count || count > keys.count - first)
+    fail(ErrorKind::kInvalidArgument, "dpf_eval_full_domain: keys [{}, {}) of a batch of {}", first,
+         first + count, keys.count);
+  const uint64_t words = full_domain_words(keys.params.n);
+  if (out_words != count * words)
+    fail(ErrorKind::kInvalidArgument,
+         "dpf_eval_full_domain: {} keys of n = {} need {} output words, got {}", count,
+         keys.params.n, count * words, out_words);
+}
+
+// masks[v] has 64-bit lane i all-ones iff bit i of the nibble v is set.
+struct NibbleMasks {
+  __m256i lanes[16];
+  NibbleMasks() {
+    for (int v = 0; v < 16; ++v) {
+      auto lane = [v](int i) { return -static_cast<int64_t>((v >> i) & 1); };
+      lanes[v] = _mm256_set_epi64x(lane(3), lane(2), lane(1), lane(0));
+    }
+  }
+};
+
+// Both children of every node above the leaves, then every leaf.
+uint64_t full_domain_prg_calls(const DpfParams& params) {
+  return 3 * (uint64_t{1} << params.levels()) - 2;
+}
+
+// sum_j terms[j] * (bit j of bits) mod 2^64 for j < 64 * bits.size(): four terms per AND/ADD.
+uint64_t masked_sum(const uint64_t* terms, std::span<const uint64_t> bits) {
+  static const NibbleMasks masks;
+  __m256i even = _mm256_setzero_si256(), odd = _mm256_setzero_si256();
+  for (size_t w = 0; w < bits.size(); ++w) {
+    const uint64_t word = bits[w];
+    const uint64_t* block = terms + 64 * w;
+    for (int nibble = 0; nibble < 16; nibble += 2) {
+      const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 4 * nibble));
+      const __m256i b =
+          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 4 * nibble + 4));
+      even = _mm256_add_epi64(even, _mm256_and_si256(a, masks.lanes[(word >> (4 * nibble)) & 15]));
+      odd =
+          _mm256_add_epi64(odd, _mm256_and_si256(b, masks.lanes[(word >> (4 * nibble + 4)) & 15]));
+    }
+  }
+  alignas(32) uint64_t lanes[4];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), _mm256_add_epi64(even, odd));
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
+// Key `index`'s full-domain output words (the batch already checked).
+void full_domain_one(const DpfKeyBatch& keys, uint64_t index, std::span<uint64_t> out) {
   const PrgKeys prg;
   std::vector<Block> nodes{keys.root[index]};
   std::vector<Block> next;
-  for (int level = 0; level < params.levels(); ++level) {
+  for (int level = 0; level < keys.params.levels(); ++level) {
     const SimdBlock cw = to_simd(keys.level_cw[level * keys.count + index]);
     const uint64_t right_t = (keys.right_t_cw[index] >> level) & 1;
     const SimdBlock left_correction = tree_child_correction(cw, right_t, 0);
@@ -356,10 +400,7 @@ void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, uint64_t index,
   for (; i + kLanes <= nodes.size(); i += kLanes)
     convert_leaves<kLanes>(nodes, i, to_simd(keys.leaf_cw[index]), prg);
   for (; i < nodes.size(); ++i) convert_leaves<1>(nodes, i, to_simd(keys.leaf_cw[index]), prg);
-  // Both children of every node above the leaves, then every leaf: 3 * 2^L - 2 calls.
-  count_prg_calls(2 * (nodes.size() - 1) + nodes.size());
-
-  const DpfLeafLayout leaf(params.n, params.out_bits);
+  const DpfLeafLayout leaf(keys.params.n, keys.params.out_bits);
   if (leaf.slots() == 128) {
     for (size_t j = 0; j < nodes.size(); ++j) {
       out[2 * j] = nodes[j].lo;
@@ -370,8 +411,45 @@ void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, uint64_t index,
   }
 }
 
+}  // namespace
+
+void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, uint64_t index,
+                          std::span<uint64_t> out) {
+  check_dpf_batch(party, keys, "dpf_eval_full_domain");
+  if (index >= keys.count)
+    fail(ErrorKind::kInvalidArgument, "dpf_eval_full_domain: key {} of a batch of {}", index,
+         keys.count);
+  check_full_domain_keys(keys, index, 1, out.size());
+  full_domain_one(keys, index, out);
+  count_prg_calls(full_domain_prg_calls(keys.params));
+}
+
+void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uint64_t> terms,
+                         std::span<const uint64_t> offsets, std::span<uint64_t> dots,
+                         std::span<uint64_t> ones) {
+  check_dpf_batch(party, keys, "dpf_full_domain_dot");
+  check_full_domain_dot(keys, terms.size(), offsets, dots.size(), ones.size(),
+                        "dpf_full_domain_dot");
+  const uint64_t words = full_domain_words(keys.params.n);
+  const auto elements = static_cast<int64_t>(keys.count);
+#pragma omp parallel if (elements >= 64)
+  {
+    std::vector<uint64_t> bits(words);
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < elements; ++i) {
+      full_domain_one(keys, i, bits);
+      uint64_t count = 0;
+      for (uint64_t word : bits) count += std::popcount(word);
+      dots[i] = masked_sum(terms.data() + offsets[i], bits);
+      ones[i] = count;
+    }
+  }
+  count_prg_calls(keys.count * full_domain_prg_calls(keys.params));
+}
+
 void serialize(const DpfKeyBatch& keys, ByteWriter& out) {
-  check_dpf_batch(keys.count > 0 ? static_cast<int>(keys.root[0].lsb()) : 0, keys, "serialize(dpf)");
+  check_dpf_batch(keys.count > 0 ? static_cast<int>(keys.root[0].lsb()) : 0, keys,
+                  "serialize(dpf)");
   const int levels = keys.params.levels();
   const int right_bytes = (levels + 7) / 8;
   out.data().reserve(out.size() + kDpfBatchHeaderBytes + keys.count * dpf_key_bytes(keys.params));

@@ -74,6 +74,14 @@ void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64
 // party's XOR share of f(x), for every x < 2^n. out.size() must be ceil(2^n / 64).
 void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, uint64_t index,
                           std::span<uint64_t> out);
+// The core of a lookup table (sigma/lut.h), for every key i (l = 1 keys):
+//   dots[i] = sum_{x < 2^n} e_i(x) terms[offsets[i] + x] mod 2^64,  ones[i] = sum_x e_i(x),
+// e_i(x) the party's share bit of key i at x (terms past 2^n meet zero bits when n < 6). Throws
+// kInvalidArgument unless offsets, dots and ones have one entry per key and every window
+// [offsets[i], offsets[i] + 64 ceil(2^n / 64)) lies inside terms.
+void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uint64_t> terms,
+                         std::span<const uint64_t> offsets, std::span<uint64_t> dots,
+                         std::span<uint64_t> ones);
 
 void serialize(const DpfKeyBatch& keys, ByteWriter& out);
 // Reads one batch (a gate's key record may hold more after it: the caller checks the end).

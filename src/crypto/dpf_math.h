@@ -11,6 +11,9 @@
 
 namespace fss {
 
+// 64-bit words of one key's full-domain output: bit x of word x / 64 is the share of f(x).
+FSS_HD constexpr uint64_t full_domain_words(int n) { return n >= 6 ? uint64_t{1} << (n - 6) : 1; }
+
 // The low `bits` bits set, bits in 0..64.
 FSS_HD constexpr uint64_t low_bits_mask(int bits) {
   return bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;

@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "core/ring.h"
+#include "crypto/dpf_math.h"
 
 namespace fss {
 namespace {
@@ -79,6 +80,22 @@ void check_dcf_batch(int party, const DcfKeyBatch& keys, const char* where) {
          where, keys.root.size(), keys.level_cw.size(), keys.right_t_cw.size(),
          keys.value_cw.size(), keys.final_cw.size(), keys.count, keys.params.n);
   check_roots(party, keys.root, where);
+}
+
+void check_full_domain_dot(const DpfKeyBatch& keys, size_t terms, std::span<const uint64_t> offsets,
+                           size_t dots, size_t ones, const char* where) {
+  if (keys.params.out_bits != 1)
+    fail(ErrorKind::kInvalidArgument, "{}: needs l = 1 keys, got l = {}", where,
+         keys.params.out_bits);
+  if (offsets.size() != keys.count || dots != keys.count || ones != keys.count)
+    fail(ErrorKind::kInvalidArgument, "{}: {} keys with {} offsets, {} dots and {} counts", where,
+         keys.count, offsets.size(), dots, ones);
+  const uint64_t window = 64 * full_domain_words(keys.params.n);
+  for (size_t i = 0; i < offsets.size(); ++i)
+    if (offsets[i] > terms || terms - offsets[i] < window)
+      fail(ErrorKind::kInvalidArgument,
+           "{}: key {}'s window of {} terms at offset {} exceeds the {} terms", where, i, window,
+           offsets[i], terms);
 }
 
 }  // namespace fss

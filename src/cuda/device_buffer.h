@@ -1,8 +1,14 @@
 #pragma once
 // RAII device allocation and a status check that turns CUDA failures into fss::Error.
+// Device work of this project runs on the calling thread's default stream (kStream): each party
+// thread orders its own work and never waits for the other's. Buffers come from the device's
+// stream-ordered memory pool, so allocations after the first inference reuse pooled memory
+// instead of calling into the driver (use_pool_for_buffers keeps freed memory in the pool).
 #include <cuda_runtime.h>
 
 #include <cstddef>
+#include <span>
+#include <utility>
 
 #include "core/error.h"
 
@@ -13,13 +19,34 @@ inline void check_cuda(cudaError_t status, const char* what) {
     fail(ErrorKind::kInternal, "CUDA {} failed: {}", what, cudaGetErrorString(status));
 }
 
+inline const cudaStream_t kStream = cudaStreamPerThread;
+
+// Waits for the calling thread's device work.
+inline void synchronize_stream(const char* what) {
+  check_cuda(cudaStreamSynchronize(kStream), what);
+}
+
+// Keeps memory freed to the current device's pool there (the default threshold returns it to
+// the driver at every synchronization).
+void use_pool_for_buffers();
+
 template <typename T>
 class DeviceBuffer {
  public:
   explicit DeviceBuffer(size_t count) : count_(count) {
-    check_cuda(cudaMalloc(&data_, count * sizeof(T)), "cudaMalloc");
+    check_cuda(cudaMallocAsync(reinterpret_cast<void**>(&data_), count * sizeof(T), kStream),
+               "device allocation");
   }
-  ~DeviceBuffer() { cudaFree(data_); }
+  ~DeviceBuffer() {
+    if (data_ != nullptr) cudaFreeAsync(data_, kStream);
+  }
+  DeviceBuffer(DeviceBuffer&& other) noexcept
+      : data_(std::exchange(other.data_, nullptr)), count_(std::exchange(other.count_, 0)) {}
+  DeviceBuffer& operator=(DeviceBuffer&& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(count_, other.count_);
+    return *this;
+  }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 
@@ -30,5 +57,24 @@ class DeviceBuffer {
   T* data_ = nullptr;
   size_t count_ = 0;
 };
+
+// buffer[0, values.size()) = values, on kStream (the host may reuse `values` on return).
+template <typename T>
+void copy_to_device(std::span<const T> values, DeviceBuffer<T>& buffer) {
+  if (values.empty()) return;
+  check_cuda(cudaMemcpyAsync(buffer.get(), values.data(), values.size_bytes(),
+                             cudaMemcpyHostToDevice, kStream),
+             "copy to device");
+}
+
+// out = buffer[0, out.size()), after the thread's earlier device work.
+template <typename T>
+void copy_to_host(const DeviceBuffer<T>& buffer, std::span<T> out) {
+  if (out.empty()) return;
+  check_cuda(
+      cudaMemcpyAsync(out.data(), buffer.get(), out.size_bytes(), cudaMemcpyDeviceToHost, kStream),
+      "copy to host");
+  synchronize_stream("copy to host");
+}
 
 }  // namespace fss::gpu

@@ -1,7 +1,7 @@
 #pragma once
 // DPF and DCF key batches in GPU memory, laid out as DpfKeyBatch / DcfKeyBatch (structure of
-// arrays, level-major), with the views that the launchers of cuda/fss_kernels.h take. Uploads
-// and downloads are synchronous on the current device; every CUDA failure throws fss::Error
+// arrays, level-major), with the views that the launchers of cuda/fss_kernels.h take. Copies run
+// on kStream (cuda/device_buffer.h), downloads wait for it; every CUDA failure throws fss::Error
 // (kInternal). Batches are assumed well-formed (array sizes match count and params; cuda/fss_gpu.h
 // validates at its boundary).
 #include <cstdint>
@@ -16,22 +16,6 @@ namespace fss::gpu {
 
 // Room for `count` elements; never zero, as a tree of no levels still has a level-CW array.
 inline size_t allocation(uint64_t count) { return count == 0 ? 1 : count; }
-
-// buffer[0, values.size()) = values. The buffer must be large enough.
-template <typename T>
-void copy_to_device(std::span<const T> values, DeviceBuffer<T>& buffer) {
-  if (!values.empty())
-    check_cuda(cudaMemcpy(buffer.get(), values.data(), values.size_bytes(), cudaMemcpyHostToDevice),
-               "copy to device");
-}
-
-// out = buffer[0, out.size()).
-template <typename T>
-void copy_to_host(const DeviceBuffer<T>& buffer, std::span<T> out) {
-  if (!out.empty())
-    check_cuda(cudaMemcpy(out.data(), buffer.get(), out.size_bytes(), cudaMemcpyDeviceToHost),
-               "copy to host");
-}
 
 // One party's DPF batch, uploaded.
 class DeviceDpfKeys {

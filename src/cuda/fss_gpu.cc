@@ -8,13 +8,14 @@
 #include "crypto/prg.h"
 #include "cuda/device_keys.h"
 #include "cuda/fss_kernels.h"
+#include "cuda/launch.h"
 
 namespace fss::gpu {
 namespace {
 
 void synchronize(cudaError_t launch_status, const char* what) {
   check_cuda(launch_status, what);
-  check_cuda(cudaDeviceSynchronize(), what);
+  synchronize_stream(what);
 }
 
 // Key evaluation never uses the extra key slot; any key fills it.
@@ -39,7 +40,7 @@ void aes_encrypt_blocks(const Aes128& aes, std::span<const Block> in, std::span<
   DeviceBuffer<Block> device_in(in.size()), device_out(in.size());
   copy_to_device(in, device_in);
   synchronize(launch_aes_encrypt(variant, make_prg_round_keys(aes), device_in.get(),
-                                 device_out.get(), in.size(), nullptr),
+                                 device_out.get(), in.size(), kStream),
               "AES kernel");
   copy_to_host(device_out, out);
 }
@@ -53,7 +54,7 @@ DpfKeyPair dpf_gen(const DpfParams& params, std::span<const uint64_t> alphas,
   copy_to_device(alphas, device_alphas);
   copy_to_device(betas, device_betas);
   synchronize(launch_dpf_gen(variant, make_prg_round_keys(Aes128(seed)), leaf_layout(params),
-                             keys.gen_view(), device_alphas.get(), device_betas.get(), nullptr),
+                             keys.gen_view(), device_alphas.get(), device_betas.get(), kStream),
               "DPF key generation kernel");
   return keys.download();
 }
@@ -67,7 +68,7 @@ void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
   copy_to_device(xs, device_xs);
   synchronize(
       launch_dpf_eval(variant, evaluation_round_keys(), leaf_layout(keys.params),
-                      device_keys.view(), party, device_xs.get(), device_out.get(), nullptr),
+                      device_keys.view(), party, device_xs.get(), device_out.get(), kStream),
       "DPF evaluation kernel");
   copy_to_host(device_out, out);
 }
@@ -85,7 +86,7 @@ void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64
   copy_to_device(xs, device_xs);
   synchronize(
       launch_dpf_compare_eval(variant, evaluation_round_keys(), leaf_layout(keys.params),
-                              device_keys.view(), device_xs.get(), device_out.get(), nullptr),
+                              device_keys.view(), device_xs.get(), device_out.get(), kStream),
       "DPF comparison kernel");
   copy_to_host(device_out, out);
 }
@@ -104,9 +105,30 @@ void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, std::span<uint64_t
   const DeviceDpfKeys device_keys(keys);
   DeviceBuffer<uint64_t> device_out(allocation(out.size()));
   synchronize(launch_dpf_full_domain(variant, evaluation_round_keys(), leaf_layout(keys.params),
-                                     device_keys.view(), device_out.get(), nullptr),
+                                     device_keys.view(), device_out.get(), kStream),
               "DPF full-domain kernel");
   copy_to_host(device_out, out);
+}
+
+void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uint64_t> terms,
+                         std::span<const uint64_t> offsets, std::span<uint64_t> dots,
+                         std::span<uint64_t> ones, AesVariant variant) {
+  check_dpf_batch(party, keys, "gpu::dpf_full_domain_dot");
+  check_full_domain_dot(keys, terms.size(), offsets, dots.size(), ones.size(),
+                        "gpu::dpf_full_domain_dot");
+  if (keys.count == 0) return;
+  const DeviceDpfKeys device_keys(keys);
+  DeviceBuffer<uint64_t> device_terms(allocation(terms.size())), device_offsets(keys.count),
+      device_dots(keys.count), device_ones(keys.count);
+  copy_to_device(terms, device_terms);
+  copy_to_device(offsets, device_offsets);
+  synchronize(
+      launch_dpf_full_domain_dot(variant, evaluation_round_keys(), leaf_layout(keys.params),
+                                 device_keys.view(), device_terms.get(), device_offsets.get(),
+                                 device_dots.get(), device_ones.get(), kStream),
+      "DPF full-domain dot kernel");
+  copy_to_host(device_dots, dots);
+  copy_to_host(device_ones, ones);
 }
 
 DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
@@ -118,7 +140,7 @@ DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
   copy_to_device(alphas, device_alphas);
   copy_to_device(betas, device_betas);
   synchronize(launch_dcf_gen(variant, make_prg_round_keys(Aes128(seed)), keys.gen_view(),
-                             device_alphas.get(), device_betas.get(), nullptr),
+                             device_alphas.get(), device_betas.get(), kStream),
               "DCF key generation kernel");
   return keys.download();
 }
@@ -131,9 +153,23 @@ void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
   DeviceBuffer<uint64_t> device_xs(allocation(keys.count)), device_out(allocation(keys.count));
   copy_to_device(xs, device_xs);
   synchronize(launch_dcf_eval(variant, evaluation_round_keys(), device_keys.view(), party,
-                              device_xs.get(), device_out.get(), nullptr),
+                              device_xs.get(), device_out.get(), kStream),
               "DCF evaluation kernel");
   copy_to_host(device_out, out);
+}
+
+void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
+            const MatmulDims& dims) {
+  check_matmul_arguments(a, b, c, dims, "gpu::matmul");
+  if (c.empty()) return;
+  DeviceBuffer<uint64_t> device_a(allocation(a.size())), device_b(allocation(b.size())),
+      device_c(c.size());
+  copy_to_device(a, device_a);
+  copy_to_device(b, device_b);
+  synchronize(launch_matmul(device_a.get(), device_b.get(), device_c.get(), dims.batch, dims.rows,
+                            dims.inner, dims.cols, dims.batched_right, kStream),
+              "matmul kernel");
+  copy_to_host(device_c, c);
 }
 
 }  // namespace fss::gpu

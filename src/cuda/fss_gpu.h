@@ -2,7 +2,8 @@
 // Batched DPF and DCF on the GPU, bit-identical to crypto/dpf.h and crypto/dcf.h: for the same
 // seed, dpf_gen / dcf_gen produce byte-identical keys, and every evaluation the same shares.
 // Each call uploads its inputs to the current device, runs one kernel (a thread per key, or
-// per part of a key's domain), downloads the result and synchronizes; resident keys go through
+// per part of a key's domain), downloads the result and waits for the calling thread's stream
+// (cuda/device_buffer.h: buffers come from the device's memory pool); resident keys go through
 // cuda/device_keys.h and the launchers of cuda/fss_kernels.h instead. Arguments are checked as the
 // CPU functions of the same names check them (kInvalidArgument); a CUDA failure (no device, out of
 // memory) throws kInternal. `variant` picks where the AES tables live (cuda/table_prg.h); outputs
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <span>
 
+#include "core/matmul.h"
 #include "crypto/aes.h"
 #include "crypto/dcf.h"
 #include "crypto/dpf.h"
@@ -37,11 +39,20 @@ void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64
 void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, std::span<uint64_t> out,
                           AesVariant variant = kDefaultAesVariant);
 
+// As crypto/dpf.h's dpf_full_domain_dot.
+void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uint64_t> terms,
+                         std::span<const uint64_t> offsets, std::span<uint64_t> dots,
+                         std::span<uint64_t> ones, AesVariant variant = kDefaultAesVariant);
+
 DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
                    std::span<const uint64_t> betas, Block seed,
                    AesVariant variant = kDefaultAesVariant);
 
 void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
               std::span<uint64_t> out, AesVariant variant = kDefaultAesVariant);
+
+// c = a * b mod 2^64 as core/matmul.h's matmul (same checks).
+void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
+            const MatmulDims& dims);
 
 }  // namespace fss::gpu

@@ -104,6 +104,31 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
                                        out + key * full_domain_words(view.n));
 }
 
+// Thread t handles part t mod 2^(levels - G) of key t / 2^(levels - G) and adds its dot product
+// and count of ones to the key's totals (sums mod 2^64, so the order of the adds is immaterial).
+template <int kSubtreeLevels, typename Lookup>
+__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
+    dpf_full_domain_dot_kernel(const __grid_constant__ PrgRoundKeys keys, const DpfLeafLayout leaf,
+                               const DpfKeysView view, const uint64_t* terms,
+                               const uint64_t* offsets, uint64_t* dots, uint64_t* ones) {
+  const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
+  const int parts_log2 = view.levels - kSubtreeLevels;
+  const uint64_t thread = global_thread();
+  const uint64_t key = thread >> parts_log2;
+  if (key >= view.count) return;
+  const uint64_t part = thread & ((uint64_t{1} << parts_log2) - 1);
+  uint64_t dot = 0, count = 0;
+  dpf_full_domain_dot_part<kSubtreeLevels>(prg, leaf, view, key, part, terms + offsets[key], dot,
+                                           count);
+  if (parts_log2 == 0) {
+    dots[key] = dot;
+    ones[key] = count;
+  } else {
+    atomicAdd(reinterpret_cast<unsigned long long*>(dots + key), dot);
+    atomicAdd(reinterpret_cast<unsigned long long*>(ones + key), count);
+  }
+}
+
 template <typename Lookup>
 __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
     dcf_gen_kernel(const __grid_constant__ PrgRoundKeys keys, const DcfGenView out,
@@ -242,6 +267,46 @@ cudaError_t launch_dcf_eval(AesVariant variant, const PrgRoundKeys& keys, const 
     using Lookup = decltype(lookup);
     dcf_eval_kernel<Lookup><<<blocks_for(view.count), kThreads, shared_bytes<Lookup>(), stream>>>(
         keys, view, party, xs, out);
+  });
+}
+
+cudaError_t launch_dpf_full_domain_dot(AesVariant variant, const PrgRoundKeys& keys,
+                                       const DpfLeafLayout& leaf, const DpfKeysView& view,
+                                       const uint64_t* terms, const uint64_t* offsets,
+                                       uint64_t* dots, uint64_t* ones, cudaStream_t stream) {
+  if (view.count == 0) return cudaSuccess;
+  const int subtree_levels = full_domain_subtree_levels(view.levels);
+  if (subtree_levels < view.levels) {  // several threads per key add into zeroed totals
+    if (const cudaError_t status = cudaMemsetAsync(dots, 0, view.count * sizeof(uint64_t), stream);
+        status != cudaSuccess)
+      return status;
+    if (const cudaError_t status = cudaMemsetAsync(ones, 0, view.count * sizeof(uint64_t), stream);
+        status != cudaSuccess)
+      return status;
+  }
+  const uint64_t threads = view.count << (view.levels - subtree_levels);
+  return with_lookup(variant, [&](auto lookup) {
+    using Lookup = decltype(lookup);
+    const unsigned blocks = blocks_for(threads);
+    const size_t shared = shared_bytes<Lookup>();
+    static_assert(kMaxSubtreeLevels == 3, "one instantiation per subtree depth");
+    switch (subtree_levels) {
+      case 0:
+        dpf_full_domain_dot_kernel<0, Lookup>
+            <<<blocks, kThreads, shared, stream>>>(keys, leaf, view, terms, offsets, dots, ones);
+        break;
+      case 1:
+        dpf_full_domain_dot_kernel<1, Lookup>
+            <<<blocks, kThreads, shared, stream>>>(keys, leaf, view, terms, offsets, dots, ones);
+        break;
+      case 2:
+        dpf_full_domain_dot_kernel<2, Lookup>
+            <<<blocks, kThreads, shared, stream>>>(keys, leaf, view, terms, offsets, dots, ones);
+        break;
+      default:
+        dpf_full_domain_dot_kernel<3, Lookup>
+            <<<blocks, kThreads, shared, stream>>>(keys, leaf, view, terms, offsets, dots, ones);
+    }
   });
 }
 

@@ -37,6 +37,13 @@ cudaError_t launch_dpf_full_domain(AesVariant variant, const PrgRoundKeys& keys,
                                    const DpfLeafLayout& leaf, const DpfKeysView& view,
                                    uint64_t* out, cudaStream_t stream);
 
+// dots[key] and ones[key] as crypto/dpf.h's dpf_full_domain_dot (l = 1 keys); terms, offsets,
+// dots and ones are device pointers.
+cudaError_t launch_dpf_full_domain_dot(AesVariant variant, const PrgRoundKeys& keys,
+                                       const DpfLeafLayout& leaf, const DpfKeysView& view,
+                                       const uint64_t* terms, const uint64_t* offsets,
+                                       uint64_t* dots, uint64_t* ones, cudaStream_t stream);
+
 cudaError_t launch_dcf_gen(AesVariant variant, const PrgRoundKeys& keys, const DcfGenView& out,
                            const uint64_t* alphas, const uint64_t* betas, cudaStream_t stream);
 

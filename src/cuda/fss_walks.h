@@ -168,14 +168,14 @@ inline constexpr int kMaxSubtreeLevels = 3;
 FSS_HD constexpr int full_domain_subtree_levels(int levels) {
   return levels < kMaxSubtreeLevels ? levels : kMaxSubtreeLevels;
 }
-// 64-bit output words per key: bit x of word x / 64 is the share of f(x).
-FSS_HD constexpr uint64_t full_domain_words(int n) { return n >= 6 ? uint64_t{1} << (n - 6) : 1; }
 
-// Writes the outputs of leaves [part 2^G, (part + 1) 2^G) of key `key` to `out` (the key's
-// full_domain_words(n) words), G = kSubtreeLevels = full_domain_subtree_levels(keys.levels).
-template <int kSubtreeLevels, typename Prg>
-FSS_HD void dpf_full_domain_part(const Prg& prg, const DpfLeafLayout& leaf, const DpfKeysView& keys,
-                                 uint64_t key, uint64_t part, uint64_t* out) {
+// Hands the outputs of leaves [part 2^G, (part + 1) 2^G) of key `key` to sink(leaf, outputs),
+// G = kSubtreeLevels = full_domain_subtree_levels(keys.levels). With 128 slots a leaf's block
+// holds the shares of x in [128 leaf, 128 leaf + 128), bit x % 128 (lo word first); for n < 7 the
+// one leaf's block is the raw leaf output (DpfLeafLayout::pack_slots gives x's bit at x).
+template <int kSubtreeLevels, typename Prg, typename Sink>
+FSS_HD void dpf_full_domain_leaves(const Prg& prg, const DpfKeysView& keys, uint64_t key,
+                                   uint64_t part, Sink&& sink) {
   constexpr int kLeaves = 1 << kSubtreeLevels;
   const int top_levels = keys.levels - kSubtreeLevels;
   const uint64_t right_bits = keys.right_t_cw[key];
@@ -207,15 +207,51 @@ FSS_HD void dpf_full_domain_part(const Prg& prg, const DpfLeafLayout& leaf, cons
   }
   const Block leaf_cw = load_block(keys.leaf_cw + key);
   FSS_UNROLL
-  for (int i = 0; i < kLeaves; ++i) {
-    const Block outputs = tree_corrected(prg.mmo(PrgStream::kConvert, nodes[i].without_lsb()),
-                                         leaf_cw, nodes[i].lsb());
+  for (int i = 0; i < kLeaves; ++i)
+    sink(part * kLeaves + i, tree_corrected(prg.mmo(PrgStream::kConvert, nodes[i].without_lsb()),
+                                            leaf_cw, nodes[i].lsb()));
+}
+
+// Writes the outputs of leaves [part 2^G, (part + 1) 2^G) of key `key` to `out` (the key's
+// full_domain_words(n) words).
+template <int kSubtreeLevels, typename Prg>
+FSS_HD void dpf_full_domain_part(const Prg& prg, const DpfLeafLayout& leaf, const DpfKeysView& keys,
+                                 uint64_t key, uint64_t part, uint64_t* out) {
+  dpf_full_domain_leaves<kSubtreeLevels>(prg, keys, key, part, [&](uint64_t index, Block outputs) {
     if (leaf.slots() < 128) {  // n < 7: one leaf, its 2^n slots fill the low bits of one word
       out[0] = leaf.pack_slots(outputs);
     } else {
-      store_block(reinterpret_cast<Block*>(out) + part * kLeaves + i, outputs);
+      store_block(reinterpret_cast<Block*>(out) + index, outputs);
     }
-  }
+  });
+}
+
+// sum_{j < 64} terms[j] * (bit j of bits) mod 2^64.
+FSS_HD uint64_t word_dot(uint64_t bits, const uint64_t* terms) {
+  uint64_t sum = 0;
+  for (; bits != 0; bits &= bits - 1) sum += terms[fss_ctz64(bits)];
+  return sum;
+}
+
+// The dot product of leaves [part 2^G, (part + 1) 2^G) of key `key`'s full-domain output with
+// `terms` (terms[x] for domain point x), and the number of ones among those outputs.
+template <int kSubtreeLevels, typename Prg>
+FSS_HD void dpf_full_domain_dot_part(const Prg& prg, const DpfLeafLayout& leaf,
+                                     const DpfKeysView& keys, uint64_t key, uint64_t part,
+                                     const uint64_t* terms, uint64_t& dot, uint64_t& ones) {
+  dot = 0;
+  ones = 0;
+  dpf_full_domain_leaves<kSubtreeLevels>(prg, keys, key, part, [&](uint64_t index, Block outputs) {
+    if (leaf.slots() < 128) {
+      const uint64_t bits = leaf.pack_slots(outputs);
+      dot += word_dot(bits, terms);
+      ones += fss_popcount64(bits);
+    } else {
+      dot += word_dot(outputs.lo, terms + 128 * index) +
+             word_dot(outputs.hi, terms + 128 * index + 64);
+      ones += fss_popcount64(outputs.lo) + fss_popcount64(outputs.hi);
+    }
+  });
 }
 
 template <typename Prg>

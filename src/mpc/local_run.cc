@@ -22,7 +22,8 @@ struct PartyOutcome {
 
 PartyOutcome run_party(int party, const Program& program, std::span<const uint8_t> stream,
                        const ConfigHash& config, std::span<const Tensor> masked_inputs,
-                       Channel& channel) {
+                       Channel& channel, Backend& backend) {
+  const BackendScope on_backend(backend);
   KeyStreamReader keys = KeyStreamReader::from_memory(
       stream, party, config, party == 0 ? "P0 key stream" : "P1 key stream");
   PartyEngine engine(party, keys, channel);
@@ -68,9 +69,13 @@ LocalRunResult run_locally(const Program& program, std::span<const Tensor> input
   const ConfigHash config = config_hash(options.config);
   KeyStreamWriter writers[2] = {KeyStreamWriter::to_memory(0, config),
                                 KeyStreamWriter::to_memory(1, config)};
+  Backend& backend = options.backend != nullptr ? *options.backend : cpu_backend();
   DealerEngine dealer(options.seed, writers[0], writers[1]);
   const auto dealer_start = std::chrono::steady_clock::now();
-  const std::vector<Masked> output_masks = program(dealer);
+  const std::vector<Masked> output_masks = [&] {
+    const BackendScope on_backend(backend);
+    return program(dealer);
+  }();
   std::vector<uint8_t> streams[2];
   for (int party = 0; party < 2; ++party) {
     writers[party].commit();
@@ -90,11 +95,11 @@ LocalRunResult run_locally(const Program& program, std::span<const Tensor> input
 
   auto [channel0, channel1] = connect_pair(options);
   auto p1 = std::async(std::launch::async, [&, &ch1 = channel1] {
-    return run_party(1, program, streams[1], config, masked_inputs, *ch1);
+    return run_party(1, program, streams[1], config, masked_inputs, *ch1, backend);
   });
   PartyOutcome p0;
   try {
-    p0 = run_party(0, program, streams[0], config, masked_inputs, *channel0);
+    p0 = run_party(0, program, streams[0], config, masked_inputs, *channel0, backend);
   } catch (...) {
     channel0.reset();  // lets P1 fail fast instead of waiting for its timeout
     throw;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "crypto/backend.h"
 #include "crypto/block.h"
 #include "mpc/cost.h"
 #include "mpc/engine.h"
@@ -25,6 +26,9 @@ struct LocalRunOptions {
   bool tcp = false;  // false: in-process channel pair
   std::chrono::milliseconds timeout{30'000};
   std::string config = "local run";  // hashed into the key streams
+  // Where the dealer's and the parties' gates run their bulk operations (crypto/backend.h);
+  // nullptr: the CPU.
+  Backend* backend = nullptr;
 };
 
 struct LocalRunResult {
@@ -32,10 +36,10 @@ struct LocalRunResult {
   std::vector<Tensor> reconstructed;  // opened outputs minus the dealer's output masks
   CostLedger dealer_costs;
   CostLedger party_costs[2];
-  CostLedger party_phase_costs[2];                       // by Engine::set_phase phase
-  std::map<std::string, double> party_phase_seconds[2];  // wall time by phase
+  CostLedger party_phase_costs[2];                            // by Engine::set_phase phase
+  std::map<std::string, double> party_phase_seconds[2];       // wall time by phase
   std::map<std::string, double> party_phase_wait_seconds[2];  // of which waiting on the peer
-  double dealer_seconds = 0;                             // the dealer's walk (keygen)
+  double dealer_seconds = 0;                                  // the dealer's walk (keygen)
   double party_online_seconds[2] = {};  // from the first input to the last output
   ChannelStats party_channel[2];        // bytes sent and received, rounds
   uint64_t key_stream_bytes[2] = {};

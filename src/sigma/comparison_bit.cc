@@ -3,7 +3,7 @@
 #include "core/bitpack.h"
 #include "core/error.h"
 #include "core/ring.h"
-#include "crypto/dpf.h"
+#include "crypto/backend.h"
 #include "mpc/gate_keys.h"
 
 namespace fss::sigma {
@@ -19,7 +19,7 @@ void gen_comparison_bit(std::span<const uint64_t> alphas, int m, int bits, Seede
   const std::vector<uint64_t> ones(count, 1);
   std::vector<uint64_t> s(count);
   for (uint64_t& bit : s) bit = prg.next_bit();
-  const DpfKeyPair dpf = dpf_gen({m, 1}, alphas, ones, prg.next_block());
+  const DpfKeyPair dpf = backend().dpf_gen({m, 1}, alphas, ones, prg.next_block());
   const SharePair s_xor = share_values(prg, s, 1);
   const SharePair s_arith = share_values(prg, s, bits);
   ByteWriter* keys[2] = {&key0, &key1};
@@ -42,7 +42,7 @@ std::vector<uint64_t> eval_comparison_bit(int party, ByteReader& key, std::span<
   const std::vector<uint64_t> s_arith = read_packed(key, count, bits, "comparison mask");
 
   std::vector<uint8_t> c_xor(count);
-  dpf_compare_eval(party, dpf, xs, c_xor);
+  backend().dpf_compare_eval(party, dpf, xs, c_xor);
   std::vector<uint64_t> masked(count);
   for (size_t i = 0; i < count; ++i) masked[i] = c_xor[i] ^ s_xor[i];
   const std::vector<uint64_t> c_hat = opener.open(masked, 1);

@@ -6,7 +6,7 @@
 #include "core/bitpack.h"
 #include "core/error.h"
 #include "core/ring.h"
-#include "crypto/dpf.h"
+#include "crypto/backend.h"
 #include "mpc/gate_keys.h"
 
 namespace fss::sigma {
@@ -53,7 +53,7 @@ void DreluGate::gen(InColumns r_in, InColumns r_out, SeededPrg& prg, ByteWriter&
     points[i] = low.mod(b);
     negated_msb[i] = 1 ^ ring.msb(b);
   }
-  const DpfKeyPair dpf = dpf_gen({m_ - 1, 1}, points, ones, prg.next_block());
+  const DpfKeyPair dpf = backend().dpf_gen({m_ - 1, 1}, points, ones, prg.next_block());
   ByteWriter* keys[2] = {&key0, &key1};
   for (int b = 0; b < 2; ++b) serialize(dpf.party[b], *keys[b]);
   std::vector<uint64_t> key_bits(count);
@@ -81,7 +81,7 @@ void DreluGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sha
       shifted[i] = ring.add(x_hat[0][i], offset);
       complement[i] = low.mask() - low.mod(shifted[i]);  // 2^{m-1} - 1 - y0
     }
-    dpf_compare_eval(party, dpf, complement, compare);
+    backend().dpf_compare_eval(party, dpf, complement, compare);
     for (size_t i = 0; i < count; ++i)
       share[k][i] = drelu_share(party, m_, shifted[i], compare[i], key_bits[i]);
   }

@@ -1,71 +1,17 @@
 #include "sigma/lut.h"
 
 #include <fmt/format.h>
-#include <immintrin.h>
 
 #include <algorithm>
-#include <bit>
 #include <utility>
 
 #include "core/bitpack.h"
 #include "core/error.h"
 #include "core/ring.h"
-#include "crypto/dpf.h"
+#include "crypto/backend.h"
 #include "mpc/gate_keys.h"
 
 namespace fss::sigma {
-namespace {
-
-// masks[v] has 64-bit lane i all-ones iff bit i of the nibble v is set.
-struct NibbleMasks {
-  __m256i lanes[16];
-  NibbleMasks() {
-    for (int v = 0; v < 16; ++v) {
-      auto lane = [v](int i) { return -static_cast<int64_t>((v >> i) & 1); };
-      lanes[v] = _mm256_set_epi64x(lane(3), lane(2), lane(1), lane(0));
-    }
-  }
-};
-
-// sum_j terms[j] * (bit j of bits) mod 2^64 for j < 64 * bits.size(): four terms per AND/ADD.
-uint64_t masked_sum(const uint64_t* terms, std::span<const uint64_t> bits) {
-  static const NibbleMasks masks;
-  __m256i even = _mm256_setzero_si256(), odd = _mm256_setzero_si256();
-  for (size_t w = 0; w < bits.size(); ++w) {
-    const uint64_t word = bits[w];
-    const uint64_t* block = terms + 64 * w;
-    for (int nibble = 0; nibble < 16; nibble += 2) {
-      const __m256i a = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 4 * nibble));
-      const __m256i b =
-          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(block + 4 * nibble + 4));
-      even = _mm256_add_epi64(even, _mm256_and_si256(a, masks.lanes[(word >> (4 * nibble)) & 15]));
-      odd =
-          _mm256_add_epi64(odd, _mm256_and_si256(b, masks.lanes[(word >> (4 * nibble + 4)) & 15]));
-    }
-  }
-  alignas(32) uint64_t lanes[4];
-  _mm256_store_si256(reinterpret_cast<__m256i*>(lanes), _mm256_add_epi64(even, odd));
-  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
-}
-
-// A one-key batch holding key `index` of `keys`, so that a full-domain evaluation validates one
-// key rather than the whole batch.
-void copy_key(const DpfKeyBatch& keys, uint64_t index, DpfKeyBatch& one) {
-  const int levels = keys.params.levels();
-  one.params = keys.params;
-  one.count = 1;
-  one.root.assign(1, keys.root[index]);
-  one.level_cw.resize(levels);
-  for (int level = 0; level < levels; ++level)
-    one.level_cw[level] = keys.level_cw[level * keys.count + index];
-  one.right_t_cw.assign(1, keys.right_t_cw[index]);
-  one.leaf_cw.assign(1, keys.leaf_cw[index]);
-}
-
-// Below this many elements a parallel region costs more than it saves.
-constexpr int64_t kMinParallelElements = 64;
-
-}  // namespace
 
 LutGate::LutGate(std::string name, FixedPoint input, FixedPoint output, std::vector<uint64_t> table)
     : name_(std::move(name)), input_(input), output_(output), table_(std::move(table)) {
@@ -109,10 +55,10 @@ void LutGate::gen(InColumns r_in, InColumns r_out, SeededPrg& prg, ByteWriter& k
   const size_t count = r_in[0].size();
   const Ring out_ring = output_.ring();
   const std::vector<uint64_t> ones(count, 1);
-  const DpfKeyPair dpf = dpf_gen({input_.n, 1}, r_in[0], ones, prg.next_block());
+  const DpfKeyPair dpf = backend().dpf_gen({input_.n, 1}, r_in[0], ones, prg.next_block());
   // sigma = e_0[r] - e_1[r] = 1 - 2 e_1[r], since e_0[r] ^ e_1[r] = 1.
   std::vector<uint64_t> e1_at_r(count);
-  dpf_eval(1, dpf.party[1], r_in[0], e1_at_r);
+  backend().dpf_eval(1, dpf.party[1], r_in[0], e1_at_r);
   std::vector<uint64_t> rho(count), correction(count);
   prg.fill_ring(output_.n, rho);
   for (size_t i = 0; i < count; ++i) {
@@ -151,31 +97,21 @@ void LutGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
   const std::vector<uint64_t> correction =
       read_packed(key, count, output_.n, "lut output correction");
 
-  // Checked here: an error thrown inside the parallel region below would terminate.
   if (count > 0 && dpf.root[0].lsb() != static_cast<uint64_t>(party))
     fail(ErrorKind::kMismatch, "{}: {} DPF keys belong to party {}, evaluated by party {}",
          key.source(), describe(), dpf.root[0].lsb(), party);
 
+  // u_b = sum_j T[x^ - j] e_b[j], a dot product with the reversed table at offset 2^k - x^.
   const Ring out_ring = output_.ring();
   const uint64_t entries = uint64_t{1} << k;
-  const size_t words = std::max<uint64_t>(entries / 64, 1);
+  std::vector<uint64_t> offsets(count), dots(count), ones(count);
+  for (size_t i = 0; i < count; ++i) offsets[i] = entries - (x_hat[0][i] & (entries - 1));
+  backend().dpf_full_domain_dot(party, dpf, reversed_, offsets, dots, ones);
   const uint64_t sign = party == 0 ? 1 : out_ring.mask();  // (-1)^b
   std::vector<uint64_t> masked(count), popcounts(count);
-  const int64_t elements = static_cast<int64_t>(count);
-#pragma omp parallel if (elements >= kMinParallelElements)
-  {
-    DpfKeyBatch one;
-    std::vector<uint64_t> one_hot(words);
-#pragma omp for schedule(static)
-    for (int64_t i = 0; i < elements; ++i) {
-      copy_key(dpf, i, one);
-      dpf_eval_full_domain(party, one, 0, one_hot);
-      uint64_t ones = 0;
-      for (uint64_t word : one_hot) ones += std::popcount(word);
-      const uint64_t u = masked_sum(&reversed_[entries - (x_hat[0][i] & (entries - 1))], one_hot);
-      masked[i] = out_ring.add(out_ring.mul(sign, u), rho[i]);
-      popcounts[i] = out_ring.mul(sign, ones);
-    }
+  for (size_t i = 0; i < count; ++i) {
+    masked[i] = out_ring.add(out_ring.mul(sign, dots[i]), rho[i]);
+    popcounts[i] = out_ring.mul(sign, ones[i]);
   }
   const std::vector<uint64_t> v = opener.open(masked, output_.n);
   for (size_t i = 0; i < count; ++i)

@@ -6,7 +6,7 @@
 
 #include "core/bitpack.h"
 #include "core/error.h"
-#include "core/matmul.h"
+#include "crypto/backend.h"
 #include "mpc/gate_keys.h"
 
 namespace fss::sigma {
@@ -15,7 +15,7 @@ namespace {
 // c = a * b mod 2^n.
 void ring_matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
                  const MatmulDims& dims, Ring ring) {
-  fss::matmul(a, b, c, dims);
+  backend().matmul(a, b, c, dims);
   for (uint64_t& value : c) value = ring.mod(value);
 }
 
@@ -156,7 +156,8 @@ void MatmulGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sh
     for (int64_t i = 0; i < matrix_size; ++i)
       out[matrix_size + i] = uint64_t{0} - r_w[g * matrix_size + i];
   }
-  fss::matmul(left, right, share[0], {dims.batch, dims.rows, 2 * k, dims.cols, dims.batched_right});
+  backend().matmul(left, right, share[0],
+                   {dims.batch, dims.rows, 2 * k, dims.cols, dims.batched_right});
   const Ring ring = output_.ring();
   for (size_t i = 0; i < c.size(); ++i) share[0][i] = ring.add(share[0][i], c[i]);
 }

@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "core/ring.h"
-#include "crypto/dcf.h"
+#include "crypto/backend.h"
 #include "suf/multi_point.h"
 
 namespace fss::suf {
@@ -107,7 +107,7 @@ void IntervalLookup::gen(std::span<const uint64_t> masks, SeededPrg& prg, ByteWr
   std::vector<uint64_t> points(masks.size());
   for (size_t e = 0; e < masks.size(); ++e) points[e] = ring.mod(masks[e]);
   const std::vector<uint64_t> ones(masks.size(), 1);
-  const DcfKeyPair keys = dcf_gen({n_, l_}, points, ones, prg.next_block());
+  const DcfKeyPair keys = backend().dcf_gen({n_, l_}, points, ones, prg.next_block());
   serialize(keys.party[0], key0);
   serialize(keys.party[1], key1);
 }

@@ -4,7 +4,7 @@
 
 #include "core/error.h"
 #include "core/ring.h"
-#include "crypto/dpf.h"
+#include "crypto/backend.h"
 #include "suf/multi_point.h"
 #include "suf/steps.h"
 
@@ -51,7 +51,7 @@ void PackedComparison::gen(std::span<const uint64_t> masks, SeededPrg& prg, Byte
   std::vector<uint64_t> points(masks.size());
   for (int k : widths_) {
     for (size_t e = 0; e < masks.size(); ++e) points[e] = Ring{k}.mod(masks[e]);
-    const DpfKeyPair keys = dpf_gen({k, 1}, points, ones, prg.next_block());
+    const DpfKeyPair keys = backend().dpf_gen({k, 1}, points, ones, prg.next_block());
     serialize(keys.party[0], key0);
     serialize(keys.party[1], key1);
   }

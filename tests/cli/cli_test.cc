@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "cuda/devices.h"
 #include "nn/safetensors_writer.h"
 #include "nn/weight_names.h"
 
@@ -188,8 +189,17 @@ TEST_F(CliTest, RealCheckpointOfTheRightModelRuns) {
   EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
 }
 
-TEST_F(CliTest, UnavailableBackendIsAClearError) {
-  expect_one_error_line(run("run --model tiny-bert --backend cuda --quiet"), "cuda");
+// With a GPU the CUDA backend runs bit-exact; without one it is a clear error naming why.
+TEST_F(CliTest, CudaBackendRunsWhereAGpuIsAndSaysWhyNotElsewhere) {
+  const gpu::DeviceList gpus = gpu::list_devices();
+  const Outcome outcome =
+      run("run --model tiny-bert --seq 4 --channel memory --backend cuda --quiet");
+  if (gpus.devices.empty()) {
+    expect_one_error_line(outcome, gpus.reason);
+  } else {
+    EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
+    EXPECT_NE(outcome.output.find("bit-exact"), std::string::npos) << outcome.output;
+  }
 }
 
 }  // namespace

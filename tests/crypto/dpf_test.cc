@@ -238,6 +238,62 @@ std::vector<uint64_t> inputs_near(std::mt19937_64& rng, const std::vector<uint64
 
 constexpr size_t kRandomCases = 100'000;
 
+// The lookup-table core: every key's full-domain bits dotted with a window of terms, against
+// the single-key full-domain output and a plain loop over the domain.
+TEST(DpfFullDomain, DotProductsMatchTheBitsTimesTheTerms) {
+  for (int n : {1, 3, 6, 7, 8, 10}) {
+    const uint64_t seed = 0xd07 + n;
+    SCOPED_TRACE("n = " + std::to_string(n) + ", seed " + std::to_string(seed));
+    std::mt19937_64 rng(seed);
+    const size_t count = 300;
+    const DpfKeyPair keys = dpf_gen({n, 1}, random_values(rng, count, n),
+                                    std::vector<uint64_t>(count, 1), Block{seed, 1});
+    const uint64_t window = 64 * (n >= 6 ? uint64_t{1} << (n - 6) : 1);
+    const std::vector<uint64_t> terms = random_values(rng, 3 * window, 64);
+    std::vector<uint64_t> offsets(count);
+    for (auto& offset : offsets) offset = rng() % (terms.size() - window + 1);
+    for (int party = 0; party < 2; ++party) {
+      std::vector<uint64_t> dots(count), ones(count);
+      dpf_full_domain_dot(party, keys.party[party], terms, offsets, dots, ones);
+      for (size_t i = 0; i < count; ++i) {
+        const std::vector<uint64_t> bits = full_domain(party, keys.party[party], i);
+        uint64_t dot = 0, count_ones = 0;
+        for (uint64_t x = 0; x < (uint64_t{1} << n); ++x) {
+          const uint64_t bit = (bits[x / 64] >> (x % 64)) & 1;
+          dot += bit * terms[offsets[i] + x];
+          count_ones += bit;
+        }
+        ASSERT_EQ(dots[i], dot) << "party " << party << " key " << i;
+        ASSERT_EQ(ones[i], count_ones) << "party " << party << " key " << i;
+      }
+    }
+  }
+}
+
+TEST(DpfFullDomain, DotRejectsWindowsOutsideTheTerms) {
+  const DpfKeyPair keys =
+      dpf_gen({8, 1}, std::vector<uint64_t>{5, 9}, std::vector<uint64_t>{1, 1}, Block{3, 4});
+  const std::vector<uint64_t> terms(256 + 10);
+  std::vector<uint64_t> dots(2), ones(2);
+  dpf_full_domain_dot(0, keys.party[0], terms, std::vector<uint64_t>{0, 10}, dots, ones);
+  expect_error(
+      ErrorKind::kInvalidArgument,
+      [&] {
+        dpf_full_domain_dot(0, keys.party[0], terms, std::vector<uint64_t>{0, 11}, dots, ones);
+      },
+      "key 1's window");
+  expect_error(
+      ErrorKind::kInvalidArgument,
+      [&] { dpf_full_domain_dot(0, keys.party[0], terms, std::vector<uint64_t>{0}, dots, ones); },
+      "offsets");
+  expect_error(
+      ErrorKind::kInvalidArgument,
+      [&] {
+        dpf_full_domain_dot(1, keys.party[0], terms, std::vector<uint64_t>{0, 0}, dots, ones);
+      },
+      "party");
+}
+
 TEST(DpfRandom, PointEvalFullWidth) {
   for (int n : {16, 37, 50, 64}) {
     for (int out_bits : {1, 64}) {

@@ -1,0 +1,18 @@
+// The cuda module's entry points for builds without it (no nvcc at configure time).
+#include "core/error.h"
+#include "cuda/cuda_backend.h"
+#include "cuda/devices.h"
+
+namespace fss::gpu {
+
+namespace {
+constexpr const char* kNoCuda = "this build has no CUDA backend (nvcc was not found)";
+}
+
+DeviceList list_devices() { return {{}, kNoCuda}; }
+
+std::unique_ptr<Backend> make_cuda_backend(int) {
+  fail(ErrorKind::kInvalidArgument, "--backend cuda: {}", kNoCuda);
+}
+
+}  // namespace fss::gpu

@@ -1,0 +1,66 @@
+#pragma once
+// The bulk operations a backend supplies to the protocols (ARCHITECTURE.md §4): batched DPF and
+// DCF key generation and evaluation, full-domain dot products (lookup tables), and matrix products
+// over Z_{2^64}. Every backend computes the same bits as the CPU functions of crypto/dpf.h,
+// crypto/dcf.h and core/matmul.h (keygen is byte-identical for the same seed), so a gate's result
+// never depends on where it ran; argument checks are those functions' (kInvalidArgument).
+//
+// Gates reach the backend through backend(): the calling thread's current one, which an engine
+// installs with a BackendScope for the gates it runs. The gate interface stays free of backends,
+// and a thread without a scope runs on the CPU.
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "core/matmul.h"
+#include "crypto/dcf.h"
+#include "crypto/dpf.h"
+
+namespace fss {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+
+  virtual DpfKeyPair dpf_gen(const DpfParams& params, std::span<const uint64_t> alphas,
+                             std::span<const uint64_t> betas, Block seed) = 0;
+  virtual void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
+                        std::span<uint64_t> out) = 0;
+  virtual void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
+                                std::span<uint8_t> out) = 0;
+  // As crypto/dpf.h's dpf_full_domain_dot.
+  virtual void dpf_full_domain_dot(int party, const DpfKeyBatch& keys,
+                                   std::span<const uint64_t> terms,
+                                   std::span<const uint64_t> offsets, std::span<uint64_t> dots,
+                                   std::span<uint64_t> ones) = 0;
+
+  virtual DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
+                             std::span<const uint64_t> betas, Block seed) = 0;
+  virtual void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
+                        std::span<uint64_t> out) = 0;
+
+  // c = a * b mod 2^64 as core/matmul.h's matmul.
+  virtual void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b,
+                      std::span<uint64_t> c, const MatmulDims& dims) = 0;
+};
+
+// The CPU backend: the functions of crypto/dpf.h, crypto/dcf.h and core/matmul.h.
+Backend& cpu_backend();
+
+// The calling thread's current backend: the innermost live BackendScope's, else the CPU's.
+Backend& backend();
+
+// Makes `backend` the calling thread's current backend until destroyed (scopes nest).
+class BackendScope {
+ public:
+  explicit BackendScope(Backend& backend);
+  ~BackendScope();
+  BackendScope(const BackendScope&) = delete;
+  BackendScope& operator=(const BackendScope&) = delete;
+
+ private:
+  Backend* previous_;
+};
+
+}  // namespace fss

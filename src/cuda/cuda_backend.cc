@@ -1,0 +1,90 @@
+#include "cuda/cuda_backend.h"
+
+#include <cstdint>
+#include <limits>
+
+#include "core/error.h"
+#include "cuda/device_buffer.h"
+#include "cuda/devices.h"
+#include "cuda/fss_gpu.h"
+
+namespace fss::gpu {
+
+void use_pool_for_buffers() {
+  int device = 0;
+  check_cuda(cudaGetDevice(&device), "cudaGetDevice");
+  cudaMemPool_t pool;
+  check_cuda(cudaDeviceGetDefaultMemPool(&pool, device), "cudaDeviceGetDefaultMemPool");
+  uint64_t keep = std::numeric_limits<uint64_t>::max();
+  check_cuda(cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep),
+             "cudaMemPoolSetAttribute");
+}
+
+namespace {
+
+class CudaBackend final : public Backend {
+ public:
+  explicit CudaBackend(int device) : device_(device) {
+    select_device();
+    use_pool_for_buffers();
+  }
+
+  std::string name() const override { return "cuda"; }
+
+  DpfKeyPair dpf_gen(const DpfParams& params, std::span<const uint64_t> alphas,
+                     std::span<const uint64_t> betas, Block seed) override {
+    select_device();
+    return gpu::dpf_gen(params, alphas, betas, seed);
+  }
+  void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
+                std::span<uint64_t> out) override {
+    select_device();
+    gpu::dpf_eval(party, keys, xs, out);
+  }
+  void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
+                        std::span<uint8_t> out) override {
+    select_device();
+    gpu::dpf_compare_eval(party, keys, xs, out);
+  }
+  void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uint64_t> terms,
+                           std::span<const uint64_t> offsets, std::span<uint64_t> dots,
+                           std::span<uint64_t> ones) override {
+    select_device();
+    gpu::dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
+  }
+  DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
+                     std::span<const uint64_t> betas, Block seed) override {
+    select_device();
+    return gpu::dcf_gen(params, alphas, betas, seed);
+  }
+  void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
+                std::span<uint64_t> out) override {
+    select_device();
+    gpu::dcf_eval(party, keys, xs, out);
+  }
+  void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
+              const MatmulDims& dims) override {
+    select_device();
+    gpu::matmul(a, b, c, dims);
+  }
+
+ private:
+  // The current device is per host thread; engines call from their own threads.
+  void select_device() const { check_cuda(cudaSetDevice(device_), "cudaSetDevice"); }
+
+  int device_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> make_cuda_backend(int device) {
+  const DeviceList list = list_devices();
+  if (list.devices.empty())
+    fail(ErrorKind::kInvalidArgument, "--backend cuda: no usable GPU ({})", list.reason);
+  if (device < 0 || device >= static_cast<int>(list.devices.size()))
+    fail(ErrorKind::kInvalidArgument, "--device {}: this machine has GPUs 0..{}", device,
+         list.devices.size() - 1);
+  return std::make_unique<CudaBackend>(device);
+}
+
+}  // namespace fss::gpu

@@ -1,0 +1,126 @@
+// The CUDA backend against the CPU backend (crypto/backend.h): the lookup-table dot products and
+// the uint64 matmul bit for bit, on shapes that do and do not fill the kernels' tiles, and whole
+// models run with --backend cuda reconstructing to the clear engine with the CPU run's outputs
+// and key sizes. Skips with the reason where no GPU is present. Each case prints its seed.
+#include "cuda/cuda_backend.h"
+
+#include <gtest/gtest.h>
+
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "crypto/dpf_math.h"
+#include "cuda/devices.h"
+#include "nn/model_run.h"
+
+namespace fss::gpu {
+namespace {
+
+class CudaBackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const DeviceList list = list_devices();
+    if (list.devices.empty()) GTEST_SKIP() << "skipping GPU test: " << list.reason;
+    gpu_ = make_cuda_backend(0);
+    seed_ = std::random_device{}();
+    std::cout << "[   seed   ] " << seed_ << std::endl;
+  }
+  std::unique_ptr<Backend> gpu_;
+  uint64_t seed_ = 0;
+};
+
+std::vector<uint64_t> random_words(std::mt19937_64& rng, size_t count) {
+  std::vector<uint64_t> words(count);
+  for (auto& w : words) w = rng();
+  return words;
+}
+
+TEST_F(CudaBackendTest, FullDomainDotEqualsCpu) {
+  std::mt19937_64 rng(seed_);
+  for (int n : {2, 6, 7, 8, 10, 13, 16}) {
+    SCOPED_TRACE("n = " + std::to_string(n) + ", seed " + std::to_string(seed_));
+    const size_t count = n >= 13 ? 500 : 3000;
+    std::vector<uint64_t> alphas(count), ones_beta(count, 1), offsets(count);
+    for (auto& a : alphas) a = rng() & ((uint64_t{1} << n) - 1);
+    const DpfKeyPair keys = cpu_backend().dpf_gen({n, 1}, alphas, ones_beta, Block{rng(), rng()});
+    const uint64_t window = 64 * full_domain_words(n);
+    const std::vector<uint64_t> terms = random_words(rng, 2 * window);
+    for (auto& offset : offsets) offset = rng() % (window + 1);
+    for (int party = 0; party < 2; ++party) {
+      std::vector<uint64_t> cpu_dots(count), cpu_ones(count), gpu_dots(count), gpu_ones(count);
+      cpu_backend().dpf_full_domain_dot(party, keys.party[party], terms, offsets, cpu_dots,
+                                        cpu_ones);
+      gpu_->dpf_full_domain_dot(party, keys.party[party], terms, offsets, gpu_dots, gpu_ones);
+      EXPECT_EQ(gpu_dots, cpu_dots) << "party " << party;
+      EXPECT_EQ(gpu_ones, cpu_ones) << "party " << party;
+    }
+  }
+}
+
+TEST_F(CudaBackendTest, MatmulEqualsCpu) {
+  std::mt19937_64 rng(seed_);
+  const MatmulDims shapes[] = {{1, 1, 1, 1, false},    {1, 64, 16, 64, false},
+                               {3, 70, 33, 65, false}, {12, 128, 64, 128, true},
+                               {2, 5, 0, 7, false},    {1, 128, 1536, 768, false},
+                               {4, 17, 100, 129, true}};
+  for (const MatmulDims& dims : shapes) {
+    SCOPED_TRACE(std::to_string(dims.batch) + "x" + std::to_string(dims.rows) + "x" +
+                 std::to_string(dims.inner) + "x" + std::to_string(dims.cols) + ", seed " +
+                 std::to_string(seed_));
+    const std::vector<uint64_t> a = random_words(rng, dims.left_size());
+    const std::vector<uint64_t> b = random_words(rng, dims.right_size());
+    std::vector<uint64_t> cpu(dims.out_size()), gpu(dims.out_size(), 0xdead);
+    cpu_backend().matmul(a, b, cpu, dims);
+    gpu_->matmul(a, b, gpu, dims);
+    EXPECT_EQ(gpu, cpu);
+  }
+}
+
+TEST_F(CudaBackendTest, KeygenAndEvaluationEqualCpu) {
+  std::mt19937_64 rng(seed_);
+  const size_t count = 5000;
+  std::vector<uint64_t> alphas(count), betas(count), xs(count);
+  for (size_t i = 0; i < count; ++i) {
+    alphas[i] = rng() & ((uint64_t{1} << 50) - 1);
+    betas[i] = rng() & ((uint64_t{1} << 50) - 1);
+    xs[i] = i % 3 == 0 ? alphas[i] : rng() & ((uint64_t{1} << 50) - 1);
+  }
+  const Block seed{rng(), rng()};
+  const DcfKeyPair cpu_dcf = cpu_backend().dcf_gen({50, 50}, alphas, betas, seed);
+  const DcfKeyPair gpu_dcf = gpu_->dcf_gen({50, 50}, alphas, betas, seed);
+  const std::vector<uint64_t> ones(count, 1);
+  const DpfKeyPair cpu_dpf = cpu_backend().dpf_gen({50, 1}, alphas, ones, seed);
+  const DpfKeyPair gpu_dpf = gpu_->dpf_gen({50, 1}, alphas, ones, seed);
+  for (int party = 0; party < 2; ++party) {
+    EXPECT_EQ(gpu_dcf.party[party].level_cw, cpu_dcf.party[party].level_cw);
+    EXPECT_EQ(gpu_dcf.party[party].value_cw, cpu_dcf.party[party].value_cw);
+    EXPECT_EQ(gpu_dpf.party[party].root, cpu_dpf.party[party].root);
+    EXPECT_EQ(gpu_dpf.party[party].level_cw, cpu_dpf.party[party].level_cw);
+    std::vector<uint64_t> cpu_out(count), gpu_out(count);
+    cpu_backend().dcf_eval(party, cpu_dcf.party[party], xs, cpu_out);
+    gpu_->dcf_eval(party, cpu_dcf.party[party], xs, gpu_out);
+    EXPECT_EQ(gpu_out, cpu_out);
+    std::vector<uint8_t> cpu_bits(count), gpu_bits(count);
+    cpu_backend().dpf_compare_eval(party, cpu_dpf.party[party], xs, cpu_bits);
+    gpu_->dpf_compare_eval(party, cpu_dpf.party[party], xs, gpu_bits);
+    EXPECT_EQ(gpu_bits, cpu_bits);
+  }
+}
+
+TEST_F(CudaBackendTest, ModelsRunOnTheGpuAsOnTheCpu) {
+  for (const char* model : {"tiny-bert", "tiny-gpt2", "tiny-gpt-neo", "tiny-llama"}) {
+    SCOPED_TRACE(model);
+    const ModelConfig& config = model_config(model);
+    const LocalRunResult gpu = testing::run_model(config, 2, 4, 21, gpu_.get());
+    const LocalRunResult cpu = testing::run_model(config, 2, 4, 21);
+    EXPECT_EQ(testing::values(gpu.reconstructed.at(0)), testing::values(gpu.clear.at(0)));
+    EXPECT_EQ(testing::values(gpu.reconstructed.at(0)), testing::values(cpu.reconstructed.at(0)));
+    EXPECT_EQ(gpu.key_stream_bytes[0], cpu.key_stream_bytes[0]);
+    EXPECT_EQ(gpu.party_channel[0].bytes_sent, cpu.party_channel[0].bytes_sent);
+  }
+}
+
+}  // namespace
+}  // namespace fss::gpu
