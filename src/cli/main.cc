@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "cli/certs.h"
 #include "cli/run.h"
 #include "cli/selftest.h"
 #include "core/error.h"
@@ -31,6 +32,8 @@ int main(int argc, char** argv) {
   fss::cli::add_run_command(app, run);
   fss::cli::SelftestOptions selftest;
   fss::cli::add_selftest_command(app, selftest);
+  fss::cli::CertsOptions certs;
+  fss::cli::add_certs_command(app, certs);
 
   try {
     app.parse(argc, argv);
@@ -40,6 +43,7 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("run")) return fss::cli::run_inference(run);
     if (app.got_subcommand("selftest")) return fss::cli::run_selftest(selftest);
+    if (app.got_subcommand("certs")) return fss::cli::run_certs(certs);
   } catch (const fss::Error& e) {
     fmt::print(stderr, "fssformer: {}: {}\n", fss::error_kind_name(e.kind()), e.what());
     return 1;
