@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "cli/costs.h"
+#include "cli/certs.h"
 #include "cli/run.h"
 #include "cli/selftest.h"
 #include "core/error.h"
@@ -33,6 +34,8 @@ int main(int argc, char** argv) {
   fss::cli::add_selftest_command(app, selftest);
   fss::cli::CostsOptions costs;
   fss::cli::add_costs_command(app, costs);
+  fss::cli::CertsOptions certs;
+  fss::cli::add_certs_command(app, certs);
 
   try {
     app.parse(argc, argv);
@@ -43,6 +46,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("run")) return fss::cli::run_inference(run);
     if (app.got_subcommand("selftest")) return fss::cli::run_selftest(selftest);
     if (app.got_subcommand("costs")) return fss::cli::run_costs(costs);
+    if (app.got_subcommand("certs")) return fss::cli::run_certs(certs);
   } catch (const fss::Error& e) {
     fmt::print(stderr, "fssformer: {}: {}\n", fss::error_kind_name(e.kind()), e.what());
     return 1;

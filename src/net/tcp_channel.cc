@@ -1,7 +1,7 @@
-// TCP channel. All sockets are non-blocking and every wait is a poll() with the configured
-// timeout, so no call can hang. send() writes straight to the socket when nothing is queued and
-// queues the rest in pooled chunks that a sender thread drains; recv() reads straight into the
-// caller's buffer.
+// TCP channel, and the socket channel that the TLS channel shares (net/socket_transport.h). All
+// sockets are non-blocking and every wait is a poll() with the configured timeout, so no call can
+// hang. send() writes straight to the transport when nothing is queued and queues the rest in
+// pooled chunks that a sender thread drains; recv() reads straight into the caller's buffer.
 #include "net/tcp_channel.h"
 
 #include <arpa/inet.h>
@@ -24,11 +24,15 @@
 #include <vector>
 
 #include "core/error.h"
+#include "net/socket_transport.h"
 
 namespace fss {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using net_internal::Clock;
+using net_internal::IoResult;
+using net_internal::SocketFd;
+using net_internal::SocketTransport;
 using std::chrono::milliseconds;
 
 // Queue granularity: large enough that one send() call moves a lot, small enough to pool.
@@ -45,7 +49,16 @@ int remaining_ms(Clock::time_point deadline) {
   return static_cast<int>(std::clamp<int64_t>(left, 0, INT32_MAX));
 }
 
-// Waits for `events` on fd until the deadline; false when the deadline passed first.
+}  // namespace
+
+namespace net_internal {
+
+SocketFd::~SocketFd() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+int SocketFd::release() { return std::exchange(fd_, -1); }
+
 bool poll_until(int fd, short events, Clock::time_point deadline) {
   while (true) {
     pollfd entry{fd, events, 0};
@@ -56,20 +69,11 @@ bool poll_until(int fd, short events, Clock::time_point deadline) {
   }
 }
 
-class SocketFd {
- public:
-  explicit SocketFd(int fd) : fd_(fd) {}
-  ~SocketFd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  SocketFd(const SocketFd&) = delete;
-  SocketFd& operator=(const SocketFd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
+}  // namespace net_internal
 
- private:
-  int fd_;
-};
+namespace {
+
+using net_internal::poll_until;
 
 std::string address_name(const sockaddr_storage& address) {
   char text[INET6_ADDRSTRLEN] = {};
@@ -118,15 +122,50 @@ void configure_socket(int fd, const TcpOptions& options) {
   set_int_option(fd, SOL_SOCKET, SO_RCVBUF, options.socket_buffer_bytes, "SO_RCVBUF");
 }
 
-class TcpChannel final : public Channel {
+class PlainTransport final : public SocketTransport {
+ public:
+  explicit PlainTransport(int fd) : fd_(fd) {}
+
+  IoResult write_some(std::span<const uint8_t> bytes) override {
+    while (true) {
+      const ssize_t n = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n >= 0) return IoResult::moved(static_cast<size_t>(n));
+      if (errno != EINTR) return failure(errno, POLLOUT);
+    }
+  }
+
+  IoResult read_some(std::span<uint8_t> bytes) override {
+    while (true) {
+      const ssize_t n = ::recv(fd_, bytes.data(), bytes.size(), MSG_DONTWAIT);
+      if (n > 0) return IoResult::moved(static_cast<size_t>(n));
+      if (n == 0) return IoResult::closed();
+      if (errno != EINTR) return failure(errno, POLLIN);
+    }
+  }
+
+ private:
+  static IoResult failure(int error, short wait_events) {
+    if (error == EAGAIN || error == EWOULDBLOCK) return IoResult::wait_for(wait_events);
+    if (is_peer_gone(error)) return IoResult::closed();
+    return IoResult::failed(errno_text(error));
+  }
+
+  const int fd_;
+};
+
+class SocketChannel final : public Channel {
  public:
   // Takes ownership of a connected, non-blocking, configured socket.
-  TcpChannel(int fd, std::string peer, const TcpOptions& options)
-      : fd_(fd), peer_(std::move(peer)), timeout_(options.timeout) {
+  SocketChannel(int fd, std::unique_ptr<SocketTransport> transport, std::string peer,
+                const TcpOptions& options)
+      : fd_(fd),
+        transport_(std::move(transport)),
+        peer_(std::move(peer)),
+        timeout_(options.timeout) {
     sender_ = std::thread([this] { sender_loop(); });
   }
 
-  ~TcpChannel() override {
+  ~SocketChannel() override {
     try {
       flush();
     } catch (const Error&) {
@@ -140,6 +179,7 @@ class TcpChannel final : public Channel {
     work_available_.notify_all();
     ::shutdown(fd_, SHUT_RDWR);
     sender_.join();
+    transport_.reset();
     ::close(fd_);
   }
 
@@ -158,14 +198,13 @@ class TcpChannel final : public Channel {
     throw_if_broken();
     if (bytes.empty()) return;
     if (queue_.empty() && !sender_busy_) {
-      // Nothing ahead of us: hand the socket what it takes now and queue only the rest.
-      const ssize_t written = ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (written >= 0) {
-        bytes = bytes.subspan(static_cast<size_t>(written));
-      } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        broken_ = send_error_message(errno, bytes.size());
+      // Nothing ahead of us: hand the transport what it takes now and queue only the rest.
+      const IoResult result = transport_->write_some(bytes);
+      if (!result.error.empty() || result.peer_closed) {
+        broken_ = send_error_message(result, bytes.size());
         throw_if_broken();
       }
+      bytes = bytes.subspan(result.bytes);
     }
     if (!queue_.empty()) {
       Chunk& tail = queue_.back();
@@ -194,23 +233,19 @@ class TcpChannel final : public Channel {
     }
     size_t received = 0;
     while (received < bytes.size()) {
-      const ssize_t got =
-          ::recv(fd_, bytes.data() + received, bytes.size() - received, MSG_DONTWAIT);
-      if (got > 0) {
-        received += static_cast<size_t>(got);
-        continue;
-      }
-      if (got == 0 || (got < 0 && is_peer_gone(errno))) {
+      const IoResult result = transport_->read_some(bytes.subspan(received));
+      received += result.bytes;
+      if (result.peer_closed) {
         fail(ErrorKind::kNetwork,
              "peer closed: connection to {} ended while waiting for {} bytes ({} of {} received)",
              peer_, bytes.size() - received, received, bytes.size());
       }
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
+      if (!result.error.empty()) {
         fail(ErrorKind::kNetwork, "recv from {} failed while waiting for {} bytes: {}", peer_,
-             bytes.size() - received, errno_text(errno));
+             bytes.size() - received, result.error);
       }
-      if (!poll_until(fd_, POLLIN, Clock::now() + timeout_)) {
+      if (result.wait_events != 0 &&
+          !poll_until(fd_, result.wait_events, Clock::now() + timeout_)) {
         fail(ErrorKind::kNetwork,
              "timed out after {} ms waiting for {} bytes from {} ({} of {} received)",
              timeout_.count(), bytes.size() - received, peer_, received, bytes.size());
@@ -235,30 +270,26 @@ class TcpChannel final : public Channel {
     if (!broken_.empty()) throw Error(ErrorKind::kNetwork, broken_);
   }
 
-  std::string send_error_message(int error, size_t pending) const {
-    if (is_peer_gone(error)) {
+  std::string send_error_message(const IoResult& result, size_t pending) const {
+    if (result.peer_closed) {
       return fmt::format("peer closed: connection to {} ended while sending ({} bytes unsent)",
                          peer_, pending);
     }
-    return fmt::format("send to {} failed ({} bytes unsent): {}", peer_, pending,
-                       errno_text(error));
+    return fmt::format("send to {} failed ({} bytes unsent): {}", peer_, pending, result.error);
   }
 
   // Writes all of `chunk`; returns an error message, empty on success.
   std::string write_chunk(const Chunk& chunk) {
     size_t written = 0;
     while (written < chunk.size) {
-      const ssize_t n = ::send(fd_, chunk.data.get() + written, chunk.size - written,
-                               MSG_NOSIGNAL | MSG_DONTWAIT);
-      if (n >= 0) {
-        written += static_cast<size_t>(n);
-        continue;
+      const size_t pending = chunk.size - written;
+      const IoResult result = transport_->write_some({chunk.data.get() + written, pending});
+      written += result.bytes;
+      if (!result.error.empty() || result.peer_closed) {
+        return send_error_message(result, chunk.size - written);
       }
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) {
-        return send_error_message(errno, chunk.size - written);
-      }
-      pollfd entry{fd_, POLLOUT, 0};
+      if (result.wait_events == 0) continue;
+      pollfd entry{fd_, result.wait_events, 0};
       const int ready = ::poll(&entry, 1, static_cast<int>(timeout_.count()));
       if (ready == 0) {
         return fmt::format(
@@ -295,6 +326,7 @@ class TcpChannel final : public Channel {
   }
 
   const int fd_;
+  std::unique_ptr<SocketTransport> transport_;
   const std::string peer_;
   const milliseconds timeout_;
 
@@ -350,6 +382,41 @@ int try_connect(const addrinfo& address, const TcpOptions& options, Clock::time_
 
 }  // namespace
 
+namespace net_internal {
+
+std::unique_ptr<SocketTransport> plain_transport(int fd) {
+  return std::make_unique<PlainTransport>(fd);
+}
+
+std::unique_ptr<Channel> make_socket_channel(int fd, std::unique_ptr<SocketTransport> transport,
+                                             std::string peer, const TcpOptions& options) {
+  return std::make_unique<SocketChannel>(fd, std::move(transport), std::move(peer), options);
+}
+
+int connect_socket(const std::string& host, uint16_t port, const TcpOptions& options) {
+  const Clock::time_point deadline = Clock::now() + options.connect_deadline;
+  // The peer may not be listening yet: retry, backing off from a few ms to 100 ms.
+  milliseconds backoff{5};
+  std::string error;
+  while (true) {
+    const AddrInfoList addresses = resolve(host, port, /*passive=*/false, error);
+    for (const addrinfo* address = addresses.get(); address != nullptr;
+         address = address->ai_next) {
+      const int fd = try_connect(*address, options, deadline, error);
+      if (fd >= 0) return fd;
+    }
+    const int left = remaining_ms(deadline);
+    if (left == 0) {
+      fail(ErrorKind::kNetwork, "could not connect to {}:{} within {} ms: {}", host, port,
+           options.connect_deadline.count(), error);
+    }
+    std::this_thread::sleep_for(std::min(backoff, milliseconds{left}));
+    backoff = std::min(backoff * 2, milliseconds{100});
+  }
+}
+
+}  // namespace net_internal
+
 TcpListener::TcpListener(const std::string& host, uint16_t port) : host_(host) {
   std::string error;
   const AddrInfoList addresses = resolve(host, port, /*passive=*/true, error);
@@ -381,7 +448,7 @@ TcpListener::~TcpListener() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-std::unique_ptr<Channel> TcpListener::accept(const TcpOptions& options) {
+TcpListener::AcceptedSocket TcpListener::accept_socket(const TcpOptions& options) {
   const Clock::time_point deadline = Clock::now() + options.connect_deadline;
   while (true) {
     if (!poll_until(fd_, POLLIN, deadline)) {
@@ -401,33 +468,21 @@ std::unique_ptr<Channel> TcpListener::accept(const TcpOptions& options) {
     }
     configure_socket(fd.get(), options);
     std::string name = address_name(peer);
-    return std::make_unique<TcpChannel>(fd.release(), std::move(name), options);
+    return {fd.release(), std::move(name)};
   }
+}
+
+std::unique_ptr<Channel> TcpListener::accept(const TcpOptions& options) {
+  AcceptedSocket accepted = accept_socket(options);
+  return net_internal::make_socket_channel(accepted.fd, net_internal::plain_transport(accepted.fd),
+                                           std::move(accepted.peer), options);
 }
 
 std::unique_ptr<Channel> tcp_connect(const std::string& host, uint16_t port,
                                      const TcpOptions& options) {
-  const Clock::time_point deadline = Clock::now() + options.connect_deadline;
-  // The peer may not be listening yet: retry, backing off from a few ms to 100 ms.
-  milliseconds backoff{5};
-  std::string error;
-  while (true) {
-    const AddrInfoList addresses = resolve(host, port, /*passive=*/false, error);
-    for (const addrinfo* address = addresses.get(); address != nullptr;
-         address = address->ai_next) {
-      const int fd = try_connect(*address, options, deadline, error);
-      if (fd >= 0) {
-        return std::make_unique<TcpChannel>(fd, fmt::format("{}:{}", host, port), options);
-      }
-    }
-    const int left = remaining_ms(deadline);
-    if (left == 0) {
-      fail(ErrorKind::kNetwork, "could not connect to {}:{} within {} ms: {}", host, port,
-           options.connect_deadline.count(), error);
-    }
-    std::this_thread::sleep_for(std::min(backoff, milliseconds{left}));
-    backoff = std::min(backoff * 2, milliseconds{100});
-  }
+  const int fd = net_internal::connect_socket(host, port, options);
+  return net_internal::make_socket_channel(fd, net_internal::plain_transport(fd),
+                                           fmt::format("{}:{}", host, port), options);
 }
 
 }  // namespace fss

@@ -26,6 +26,14 @@ class TcpListener {
   // Waits up to options.connect_deadline for one peer. Throws kNetwork on timeout.
   std::unique_ptr<Channel> accept(const TcpOptions& options = {});
 
+  // accept() for transports layered on TCP (TLS): the connected, configured, non-blocking
+  // socket, which the caller then owns, and the peer's address ("127.0.0.1:40112").
+  struct AcceptedSocket {
+    int fd;
+    std::string peer;
+  };
+  AcceptedSocket accept_socket(const TcpOptions& options = {});
+
  private:
   int fd_ = -1;
   uint16_t port_ = 0;

@@ -91,6 +91,10 @@ Json parse_header_json(std::span<const uint8_t> header, const std::string& sourc
   } catch (const Json::parse_error& error) {
     fail(ErrorKind::kParse, "{}: the header is not valid JSON (at header byte {}): {}", source,
          error.byte, error.what());
+  } catch (const Json::out_of_range& error) {
+    // A number too large for any JSON number type (found by fuzz/safetensors_fuzz.cc).
+    fail(ErrorKind::kParse, "{}: the header has an unrepresentable number: {}", source,
+         error.what());
   }
 }
 
@@ -324,7 +328,8 @@ std::vector<float> SafetensorsFile::read_floats(std::string_view name) const {
         values[i] = static_cast<float>(load_little_endian<double>(bytes + 8 * i));
       break;
     case Dtype::kF32:
-      std::memcpy(values.data(), bytes, 4 * count);
+      // An empty tensor has no buffer to copy to (found by fuzz/safetensors_fuzz.cc).
+      if (count > 0) std::memcpy(values.data(), bytes, 4 * count);
       break;
     case Dtype::kF16:
       for (size_t i = 0; i < count; ++i)

@@ -110,16 +110,18 @@ TEST_F(CudaBackendTest, KeygenAndEvaluationEqualCpu) {
 }
 
 TEST_F(CudaBackendTest, ModelsRunOnTheGpuAsOnTheCpu) {
-  for (const char* model : {"tiny-bert", "tiny-gpt2", "tiny-gpt-neo", "tiny-llama"}) {
-    SCOPED_TRACE(model);
-    const ModelConfig& config = model_config(model);
-    const LocalRunResult gpu = testing::run_model(config, 2, 4, 21, gpu_.get());
-    const LocalRunResult cpu = testing::run_model(config, 2, 4, 21);
-    EXPECT_EQ(testing::values(gpu.reconstructed.at(0)), testing::values(gpu.clear.at(0)));
-    EXPECT_EQ(testing::values(gpu.reconstructed.at(0)), testing::values(cpu.reconstructed.at(0)));
-    EXPECT_EQ(gpu.key_stream_bytes[0], cpu.key_stream_bytes[0]);
-    EXPECT_EQ(gpu.party_channel[0].bytes_sent, cpu.party_channel[0].bytes_sent);
-  }
+  for (const NonlinearFamily family : {NonlinearFamily::kSigma, NonlinearFamily::kSuf})
+    for (const char* model : {"tiny-bert", "tiny-gpt2", "tiny-gpt-neo", "tiny-llama"}) {
+      SCOPED_TRACE(std::string(model) + " " + nonlinear_family_name(family));
+      const ModelConfig& config = model_config(model);
+      const NonlinearChoice nonlinear = NonlinearChoice::all(family);
+      const LocalRunResult gpu = testing::run_model(config, 2, 4, 21, gpu_.get(), false, nonlinear);
+      const LocalRunResult cpu = testing::run_model(config, 2, 4, 21, nullptr, false, nonlinear);
+      EXPECT_EQ(testing::values(gpu.reconstructed.at(0)), testing::values(gpu.clear.at(0)));
+      EXPECT_EQ(testing::values(gpu.reconstructed.at(0)), testing::values(cpu.reconstructed.at(0)));
+      EXPECT_EQ(gpu.key_stream_bytes[0], cpu.key_stream_bytes[0]);
+      EXPECT_EQ(gpu.party_channel[0].bytes_sent, cpu.party_channel[0].bytes_sent);
+    }
 }
 
 }  // namespace

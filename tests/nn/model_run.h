@@ -5,12 +5,14 @@
 
 #include "mpc/local_run.h"
 #include "nn/embedding.h"
+#include "nn/nonlinear.h"
 #include "nn/transformer.h"
 
 namespace fss::testing {
 
 inline LocalRunResult run_model(const ModelConfig& config, int64_t batch, int64_t length,
-                                uint64_t seed, Backend* backend = nullptr, bool tcp = false) {
+                                uint64_t seed, Backend* backend = nullptr, bool tcp = false,
+                                const NonlinearChoice& nonlinear = {}) {
   const ModelWeights weights = random_weights(config, seed);
   TokenBatch tokens{batch, length, {}, {}, {}};
   std::mt19937_64 rng(seed);
@@ -19,11 +21,13 @@ inline LocalRunResult run_model(const ModelConfig& config, int64_t batch, int64_
   std::vector<Tensor> inputs = {embed_tokens(config, weights, tokens)};
   for (Tensor& w : secret_weight_values(config, weights)) inputs.push_back(std::move(w));
   const Program program = [&](Engine& engine) {
-    return std::vector<Masked>{transformer_forward(engine, config, batch, length)};
+    return std::vector<Masked>{transformer_forward(engine, config, batch, length, nonlinear)};
   };
-  return run_locally(
-      program, inputs,
-      {.seed = Block{seed, 99}, .tcp = tcp, .config = config.name, .backend = backend});
+  return run_locally(program, inputs,
+                     {.seed = Block{seed, 99},
+                      .tcp = tcp,
+                      .config = config.name + " " + nonlinear.describe(),
+                      .backend = backend});
 }
 
 // A tensor's ring values, comparable with EXPECT_EQ.
