@@ -1,10 +1,12 @@
 // The fssformer command: one binary, one subcommand per job (ARCHITECTURE.md §8).
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 
+#include "cli/bench.h"
 #include "cli/run.h"
 #include "cli/selftest.h"
 #include "core/error.h"
@@ -15,20 +17,20 @@ constexpr const char* kPlanned =
     "\nPlanned commands (not in this build yet):\n"
     "  keygen    write one key file per party\n"
     "  party     run one networked party (--party 0|1 --peer HOST:PORT)\n"
-    "  bench     sweep models, sequence lengths, batch sizes and protocol families\n"
     "  check     verify a key file or a weights file\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{
-      "fssformer: secure two-party transformer inference with function secret sharing"};
+  CLI::App app{"fssformer: secure two-party transformer inference with function secret sharing"};
   app.footer(kPlanned);
   app.set_version_flag("--version", "fssformer 0.1.0");
   app.require_subcommand(1);
 
   fss::cli::RunOptions run;
   fss::cli::add_run_command(app, run);
+  fss::cli::BenchOptions bench;
+  fss::cli::add_bench_command(app, bench);
   fss::cli::SelftestOptions selftest;
   fss::cli::add_selftest_command(app, selftest);
 
@@ -39,6 +41,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (app.got_subcommand("run")) return fss::cli::run_inference(run);
+    if (app.got_subcommand("bench"))
+      return fss::cli::run_bench(
+          bench, fmt::format("fssformer {}", fmt::join(argv + 1, argv + argc, " ")));
     if (app.got_subcommand("selftest")) return fss::cli::run_selftest(selftest);
   } catch (const fss::Error& e) {
     fmt::print(stderr, "fssformer: {}: {}\n", fss::error_kind_name(e.kind()), e.what());

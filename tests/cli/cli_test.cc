@@ -1,14 +1,13 @@
 // fssformer as a user runs it: exit codes, one clear error line for bad input, JSON output.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sstream>
 #include <string>
 
+#include "cli/fssformer_process.h"
 #include "nn/safetensors_writer.h"
 #include "nn/weight_names.h"
 
@@ -17,30 +16,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
+using testing_cli::Outcome;
 
-class CliTest : public ::testing::Test {
+class CliTest : public testing_cli::FssformerProcessTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("fssformer_cli_test_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Outcome run(const std::string& arguments) {
-    const fs::path log = dir_ / "output.txt";
-    const std::string command =
-        std::string(FSSFORMER_BINARY) + " " + arguments + " > " + log.string() + " 2>&1";
-    const int status = std::system(command.c_str());
-    std::ifstream in(log);
-    std::stringstream text;
-    text << in.rdbuf();
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
-  }
-
   // A well-formed checkpoint with every tensor `model` needs (small random values).
   fs::path checkpoint_for(const std::string& model) {
     testing::SafetensorsWriter writer;
@@ -55,16 +34,6 @@ class CliTest : public ::testing::Test {
     writer.write(path);
     return path;
   }
-
-  // One error line, "fssformer: <kind>: ...", mentioning `needle`.
-  static void expect_one_error_line(const Outcome& outcome, const std::string& needle) {
-    EXPECT_NE(outcome.exit_code, 0) << outcome.output;
-    EXPECT_EQ(outcome.output.rfind("fssformer: ", 0), 0u) << outcome.output;
-    EXPECT_EQ(std::count(outcome.output.begin(), outcome.output.end(), '\n'), 1) << outcome.output;
-    EXPECT_NE(outcome.output.find(needle), std::string::npos) << outcome.output;
-  }
-
-  fs::path dir_;
 };
 
 TEST_F(CliTest, HelpListsTheCommands) {
@@ -122,14 +91,13 @@ TEST_F(CliTest, TruncatedWeightsFile) {
 
 TEST_F(CliTest, WeightsOfAnotherModel) {
   const fs::path gpt2 = checkpoint_for("tiny-gpt2");
-  expect_one_error_line(run("run --model tiny-bert --quiet --weights " + gpt2.string()),
-                        "missing");
+  expect_one_error_line(run("run --model tiny-bert --quiet --weights " + gpt2.string()), "missing");
 }
 
 TEST_F(CliTest, RealCheckpointOfTheRightModelRuns) {
   const fs::path bert = checkpoint_for("tiny-bert");
-  const Outcome outcome = run("run --model tiny-bert --seq 4 --channel memory --quiet --weights " +
-                              bert.string());
+  const Outcome outcome =
+      run("run --model tiny-bert --seq 4 --channel memory --quiet --weights " + bert.string());
   EXPECT_EQ(outcome.exit_code, 0) << outcome.output;
 }
 
