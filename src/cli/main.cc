@@ -1,10 +1,12 @@
 // The fssformer command: one binary, one subcommand per job (ARCHITECTURE.md §8).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 
+#include "cli/bench.h"
 #include "cli/costs.h"
 #include "cli/certs.h"
 #include "cli/run.h"
@@ -17,7 +19,6 @@ constexpr const char* kPlanned =
     "\nPlanned commands (not in this build yet):\n"
     "  keygen    write one key file per party\n"
     "  party     run one networked party (--party 0|1 --peer HOST:PORT)\n"
-    "  bench     sweep models, sequence lengths, batch sizes and protocol families\n"
     "  check     verify a key file or a weights file\n";
 
 }  // namespace
@@ -30,6 +31,8 @@ int main(int argc, char** argv) {
 
   fss::cli::RunOptions run;
   fss::cli::add_run_command(app, run);
+  fss::cli::BenchOptions bench;
+  fss::cli::add_bench_command(app, bench);
   fss::cli::SelftestOptions selftest;
   fss::cli::add_selftest_command(app, selftest);
   fss::cli::CostsOptions costs;
@@ -44,6 +47,9 @@ int main(int argc, char** argv) {
   }
   try {
     if (app.got_subcommand("run")) return fss::cli::run_inference(run);
+    if (app.got_subcommand("bench"))
+      return fss::cli::run_bench(
+          bench, fmt::format("fssformer {}", fmt::join(argv + 1, argv + argc, " ")));
     if (app.got_subcommand("selftest")) return fss::cli::run_selftest(selftest);
     if (app.got_subcommand("costs")) return fss::cli::run_costs(costs);
     if (app.got_subcommand("certs")) return fss::cli::run_certs(certs);

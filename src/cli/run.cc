@@ -2,17 +2,17 @@
 
 #include <fmt/format.h>
 #include <omp.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "cli/progress_line.h"
 #include "core/error.h"
 #include "crypto/backend.h"
 #include "cuda/cuda_backend.h"
+#include "cuda/devices.h"
 #include "mpc/local_run.h"
 #include "mpc/party_engine.h"
 #include "nn/embedding.h"
@@ -28,31 +28,18 @@ constexpr const char* kPhases[] = {"matmul",     "truncation", "softmax", "layer
 
 double gb(uint64_t bytes) { return static_cast<double>(bytes) / 1e9; }
 
-// One progress line on stderr, rewritten in place, only when stderr is a terminal.
-class ProgressLine {
- public:
-  explicit ProgressLine(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
-  void show(const std::string& text) {
-    if (!enabled_) return;
-    std::lock_guard lock(mutex_);
-    fmt::print(stderr, "\r\033[K{}", text);
-  }
-  void done() {
-    if (enabled_) fmt::print(stderr, "\r\033[K");
-  }
+}  // namespace
 
- private:
-  bool enabled_;
-  std::mutex mutex_;
-};
-
-TokenBatch random_tokens(const ModelConfig& config, int64_t batch, int64_t length, uint64_t seed) {
-  TokenBatch tokens{batch, length, {}, {}, {}};
-  std::mt19937_64 rng(seed);
-  for (int64_t i = 0; i < batch * length; ++i)
-    tokens.token_ids.push_back(static_cast<int64_t>(rng() % config.vocab_size));
-  return tokens;
+void check_supported(const RunOptions& options) {
+  resolve_nonlinear(options.nonlinear).validate();
+  if (options.backend == "cuda") {
+    const gpu::DeviceList gpus = gpu::list_devices();
+    if (gpus.devices.empty())
+      fail(ErrorKind::kInvalidArgument, "--backend cuda: no usable GPU ({})", gpus.reason);
+  }
 }
+
+namespace {
 
 // The backend the run's gates use: the CPU's, or a GPU's that `owned` keeps alive.
 Backend& select_backend(const RunOptions& options, std::unique_ptr<Backend>& owned) {
@@ -96,59 +83,157 @@ void add_run_command(CLI::App& app, RunOptions& options) {
   cmd->add_flag("--quiet", options.quiet, "no progress line");
 }
 
-int run_inference(const RunOptions& options, const EnvironmentLookup& environment) {
-  const NonlinearChoice nonlinear = resolve_nonlinear(options.nonlinear, environment);
-  const ModelConfig& config = model_config(options.model);
+PreparedModel prepare_model(const RunOptions& options, uint64_t seed) {
+  const auto start = std::chrono::steady_clock::now();
+  PreparedModel model;
+  model.config = &model_config(options.model);
+  model.float_weights =
+      options.weights_path.empty()
+          ? random_float_weights(*model.config, seed)
+          : load_float_weights(SafetensorsFile::open(options.weights_path), *model.config);
+  model.weights = to_fixed_point(model.float_weights, model.config->fixed_point);
+  model.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return model;
+}
+
+TokenBatch random_tokens(const ModelConfig& config, int64_t batch, int64_t length, uint64_t seed) {
+  TokenBatch tokens{batch, length, {}, {}, {}};
+  std::mt19937_64 rng(seed);
+  for (int64_t i = 0; i < batch * length; ++i)
+    tokens.token_ids.push_back(static_cast<int64_t>(rng() % config.vocab_size));
+  return tokens;
+}
+
+SecureInference run_secure_inference(const RunOptions& options, const PreparedModel& model,
+                                     const TokenBatch& tokens, Block mask_seed,
+                                     const LayerProgress& on_layer) {
+  const ModelConfig& config = *model.config;
+  const NonlinearChoice nonlinear = resolve_nonlinear(options.nonlinear);
   std::unique_ptr<Backend> gpu_backend;
   Backend& backend = select_backend(options, gpu_backend);
-  const uint64_t seed = options.seed.value_or(std::random_device{}() * 0x100000001ULL);
-  const auto t0 = std::chrono::steady_clock::now();
-  const FloatModelWeights float_weights =
-      options.weights_path.empty()
-          ? random_float_weights(config, seed)
-          : load_float_weights(SafetensorsFile::open(options.weights_path), config);
-  const ModelWeights weights = to_fixed_point(float_weights, config.fixed_point);
-  const TokenBatch tokens = random_tokens(config, options.batch, options.seq_len, seed);
-  std::vector<Tensor> inputs = {embed_tokens(config, weights, tokens)};
-  for (Tensor& w : secret_weight_values(config, weights)) inputs.push_back(std::move(w));
-  const double setup_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-
-  ProgressLine progress(!options.quiet);
+  std::vector<Tensor> inputs = {embed_tokens(config, model.weights, tokens)};
+  for (Tensor& w : secret_weight_values(config, model.weights)) inputs.push_back(std::move(w));
   const Program program = [&](Engine& engine) {
     const char* role = engine.kind() == Engine::Kind::kClear    ? "clear reference"
                        : engine.kind() == Engine::Kind::kDealer ? "keygen"
                                                                 : "online";
-    const bool report =
-        engine.kind() != Engine::Kind::kParty || static_cast<PartyEngine&>(engine).party() == 0;
+    const bool report = on_layer && (engine.kind() != Engine::Kind::kParty ||
+                                     static_cast<PartyEngine&>(engine).party() == 0);
     return std::vector<Masked>{transformer_forward(
-        engine, config, options.batch, options.seq_len, nonlinear, [&](int layer, int layers) {
-          if (report) progress.show(fmt::format("{}: layer {}/{}", role, layer, layers));
+        engine, config, tokens.batch, tokens.length, nonlinear, [&](int layer, int layers) {
+          if (report) on_layer(role, layer, layers);
         })};
   };
   LocalRunOptions run_options;
-  run_options.seed = Block{seed, 0x72756e};
+  run_options.seed = mask_seed;
   run_options.tcp = options.channel == "tcp";
   run_options.timeout = std::chrono::milliseconds(options.timeout_ms);
   run_options.backend = &backend;
   run_options.config = fmt::format("run model={} batch={} seq={} nonlinear={}", config.name,
-                                   options.batch, options.seq_len, nonlinear.describe());
-  const LocalRunResult run = run_locally(program, inputs, run_options);
-  progress.done();
+                                   tokens.batch, tokens.length, nonlinear.describe());
+  SecureInference inference{tokens.batch, run_locally(program, inputs, run_options), 0};
+  const Tensor& clear = inference.run.clear.at(0);
+  for (size_t i = 0; i < clear.size(); ++i)
+    inference.differing_outputs += inference.output()[i] != clear[i];
+  return inference;
+}
 
-  // Checks: bit-exact against the clear engine; approximation against float64.
-  const Tensor& clear = run.clear.at(0);
-  uint64_t differing = 0;
-  for (size_t i = 0; i < clear.size(); ++i) differing += run.reconstructed[0][i] != clear[i];
-  std::vector<double> secure(clear.size());
-  for (size_t i = 0; i < secure.size(); ++i)
-    secure[i] = config.fixed_point.decode(run.reconstructed[0][i]);
-  const FloatTensor embedded = embed_tokens_float(config, float_weights, tokens);
-  const ApproximationError error = compare_outputs(
+ApproximationError float_error(const PreparedModel& model, const TokenBatch& tokens,
+                               std::span<const uint64_t> output) {
+  const ModelConfig& config = *model.config;
+  std::vector<double> secure(output.size());
+  for (size_t i = 0; i < secure.size(); ++i) secure[i] = config.fixed_point.decode(output[i]);
+  const FloatTensor embedded = embed_tokens_float(config, model.float_weights, tokens);
+  return compare_outputs(
       secure,
-      float_transformer_forward(config, float_weights,
+      float_transformer_forward(config, model.float_weights,
                                 std::vector<double>(embedded.values.begin(), embedded.values.end()),
-                                options.batch, options.seq_len));
+                                tokens.batch, tokens.length));
+}
+
+nlohmann::json inference_json(const RunOptions& options, uint64_t seed,
+                              const SecureInference& inference,
+                              const std::optional<ApproximationError>& float_check) {
+  const LocalRunResult& run = inference.run;
+  const double per = 1.0 / static_cast<double>(inference.batch);
+  nlohmann::json parties = nlohmann::json::array();
+  for (int p = 0; p < 2; ++p)
+    parties.push_back({{"online_ms", 1e3 * per * run.party_online_seconds[p]},
+                       {"bytes_sent", run.party_channel[p].bytes_sent * per},
+                       {"bytes_received", run.party_channel[p].bytes_received * per},
+                       {"rounds", run.party_channel[p].rounds},
+                       {"key_bytes", run.key_stream_bytes[p] * per}});
+  nlohmann::json phases = nlohmann::json::object();
+  for (const char* phase : kPhases) {
+    const auto& costs = run.party_phase_costs[0].entries();
+    const Cost cost = costs.contains(phase) ? costs.at(phase) : Cost{};
+    const auto& seconds = run.party_phase_seconds[0];
+    const auto& wait = run.party_phase_wait_seconds[0];
+    phases[phase] = {{"ms", seconds.contains(phase) ? 1e3 * seconds.at(phase) : 0.0},
+                     {"wait_ms", wait.contains(phase) ? 1e3 * wait.at(phase) : 0.0},
+                     {"bytes_sent", cost.bytes_sent},
+                     {"rounds", cost.rounds},
+                     {"key_bytes", cost.key_bytes},
+                     {"prg_calls", cost.prg_calls}};
+  }
+  nlohmann::json check = {{"bit_exact", inference.differing_outputs == 0},
+                          {"differing_outputs", inference.differing_outputs}};
+  if (float_check) {
+    check["float_max_abs_error"] = float_check->max_abs;
+    check["float_mean_abs_error"] = float_check->mean_abs;
+    check["float_cosine"] = float_check->cosine;
+  }
+  const ModelConfig& config = model_config(options.model);
+  const NonlinearChoice nonlinear = resolve_nonlinear(options.nonlinear);
+  return {{"model", config.name},
+          {"batch", inference.batch},
+          {"seq_len", options.seq_len},
+          {"nonlinear", nonlinear.summary()},
+          {"nonlinear_modules",
+           {{"softmax", nonlinear_family_name(nonlinear.softmax)},
+            {"layernorm", nonlinear_family_name(nonlinear.layernorm)},
+            {"activation", nonlinear_family_name(nonlinear.activation)},
+            {"nexp_bits", nonlinear.nexp_bits},
+            {"inv_bits", nonlinear.inv_bits},
+            {"rsqrt_bits", nonlinear.rsqrt_bits},
+            {"gelu_intervals", nonlinear.gelu_intervals},
+            {"silu_intervals", nonlinear.silu_intervals}}},
+          {"nonlinear_config", nonlinear.describe()},
+          {"backend", options.backend},
+          {"channel", options.channel},
+          {"seed", seed},
+          {"ring", {{"n", config.fixed_point.n}, {"f", config.fixed_point.f}}},
+          {"per_inference", {{"parties", parties}, {"keygen_s", run.dealer_seconds * per}}},
+          {"phases_p0_whole_batch", phases},
+          {"check", check}};
+}
+
+void write_json_file(const std::string& path, const nlohmann::json& json) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << json.dump(2) << "\n";
+    if (!out) fail(ErrorKind::kIo, "cannot write {}", tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0)
+    fail(ErrorKind::kIo, "cannot rename {} to {}", tmp, path);
+}
+
+int run_inference(const RunOptions& options) {
+  check_supported(options);
+  const uint64_t seed = options.seed.value_or(std::random_device{}() * 0x100000001ULL);
+  const PreparedModel model = prepare_model(options, seed);
+  const ModelConfig& config = *model.config;
+  const TokenBatch tokens = random_tokens(config, options.batch, options.seq_len, seed);
+
+  ProgressLine progress(!options.quiet);
+  const SecureInference inference = run_secure_inference(
+      options, model, tokens, Block{seed, 0x72756e}, [&](const char* role, int layer, int layers) {
+        progress.show(fmt::format("{}: layer {}/{}", role, layer, layers));
+      });
+  progress.done();
+  const LocalRunResult& run = inference.run;
+  const ApproximationError error = float_error(model, tokens, inference.output().data());
 
   const double per = 1.0 / static_cast<double>(options.batch);
   fmt::print(
@@ -156,9 +241,9 @@ int run_inference(const RunOptions& options, const EnvironmentLookup& environmen
       "channel {}, seed {}\nnonlinear: {}\n",
       config.name, model_family_name(config.family), options.batch, options.seq_len,
       config.fixed_point.n, config.fixed_point.f, options.backend, options.channel, seed,
-      nonlinear.describe());
+      resolve_nonlinear(options.nonlinear).describe());
   fmt::print("CPU threads: {}; weights {}: {:.1f} s to prepare\n\n", omp_get_max_threads(),
-             options.weights_path.empty() ? "random" : options.weights_path, setup_seconds);
+             options.weights_path.empty() ? "random" : options.weights_path, model.seconds);
   fmt::print("{:<22} {:>14} {:>14}\n", "per inference", "P0", "P1");
   fmt::print("{:<22} {:>14.1f} {:>14.1f}\n", "online ms", 1e3 * per * run.party_online_seconds[0],
              1e3 * per * run.party_online_seconds[1]);
@@ -171,74 +256,24 @@ int run_inference(const RunOptions& options, const EnvironmentLookup& environmen
   fmt::print("{:<22} {:>14.2f}\n\n", "keygen s (dealer)", run.dealer_seconds * per);
   fmt::print("{:<12} {:>10} {:>10} {:>12} {:>8}   (P0, whole batch)\n", "layer kind", "time ms",
              "wait ms", "sent MB", "rounds");
-  nlohmann::json json_phases = nlohmann::json::object();
+  nlohmann::json json = inference_json(options, seed, inference, error);
   for (const char* phase : kPhases) {
-    const auto& costs = run.party_phase_costs[0].entries();
-    const auto& seconds = run.party_phase_seconds[0];
-    const Cost cost = costs.contains(phase) ? costs.at(phase) : Cost{};
-    const double ms = seconds.contains(phase) ? 1e3 * seconds.at(phase) : 0;
-    const double wait = run.party_phase_wait_seconds[0].contains(phase)
-                            ? 1e3 * run.party_phase_wait_seconds[0].at(phase)
-                            : 0;
-    fmt::print("{:<12} {:>10.1f} {:>10.1f} {:>12.3f} {:>8}\n", phase, ms, wait,
-               cost.bytes_sent / 1e6, cost.rounds);
-    json_phases[phase] = {{"ms", ms},
-                          {"wait_ms", wait},
-                          {"bytes_sent", cost.bytes_sent},
-                          {"rounds", cost.rounds},
-                          {"key_bytes", cost.key_bytes},
-                          {"prg_calls", cost.prg_calls}};
+    const nlohmann::json& row = json["phases_p0_whole_batch"][phase];
+    fmt::print("{:<12} {:>10.1f} {:>10.1f} {:>12.3f} {:>8}\n", phase, row["ms"].get<double>(),
+               row["wait_ms"].get<double>(), row["bytes_sent"].get<uint64_t>() / 1e6,
+               row["rounds"].get<uint64_t>());
   }
-  const bool exact = differing == 0;
+  const bool exact = inference.differing_outputs == 0;
   fmt::print("\ncheck vs clear engine: {}\n",
-             exact ? "bit-exact" : fmt::format("{} of {} outputs DIFFER", differing, clear.size()));
+             exact ? "bit-exact"
+                   : fmt::format("{} of {} outputs DIFFER", inference.differing_outputs,
+                                 inference.output().size()));
   fmt::print("check vs float64: max abs error {:.4g}, mean abs error {:.4g}, cosine {:.6f}\n",
              error.max_abs, error.mean_abs, error.cosine);
 
   if (!options.json_path.empty()) {
-    nlohmann::json parties = nlohmann::json::array();
-    for (int p = 0; p < 2; ++p)
-      parties.push_back({{"online_ms", 1e3 * per * run.party_online_seconds[p]},
-                         {"bytes_sent", run.party_channel[p].bytes_sent * per},
-                         {"bytes_received", run.party_channel[p].bytes_received * per},
-                         {"rounds", run.party_channel[p].rounds},
-                         {"key_bytes", run.key_stream_bytes[p] * per}});
-    const nlohmann::json json = {
-        {"command", "run"},
-        {"model", config.name},
-        {"batch", options.batch},
-        {"seq_len", options.seq_len},
-        {"nonlinear", nonlinear.summary()},
-        {"nonlinear_modules",
-         {{"softmax", nonlinear_family_name(nonlinear.softmax)},
-          {"layernorm", nonlinear_family_name(nonlinear.layernorm)},
-          {"activation", nonlinear_family_name(nonlinear.activation)},
-          {"nexp_bits", nonlinear.nexp_bits},
-          {"inv_bits", nonlinear.inv_bits},
-          {"rsqrt_bits", nonlinear.rsqrt_bits},
-          {"gelu_intervals", nonlinear.gelu_intervals},
-          {"silu_intervals", nonlinear.silu_intervals}}},
-        {"nonlinear_config", nonlinear.describe()},
-        {"backend", options.backend},
-        {"channel", options.channel},
-        {"seed", seed},
-        {"ring", {{"n", config.fixed_point.n}, {"f", config.fixed_point.f}}},
-        {"per_inference", {{"parties", parties}, {"keygen_s", run.dealer_seconds * per}}},
-        {"phases_p0_whole_batch", json_phases},
-        {"check",
-         {{"bit_exact", exact},
-          {"differing_outputs", differing},
-          {"float_max_abs_error", error.max_abs},
-          {"float_mean_abs_error", error.mean_abs},
-          {"float_cosine", error.cosine}}}};
-    const std::string tmp = options.json_path + ".tmp";
-    {
-      std::ofstream out(tmp);
-      out << json.dump(2) << "\n";
-      if (!out) fail(ErrorKind::kIo, "cannot write {}", tmp);
-    }
-    if (std::rename(tmp.c_str(), options.json_path.c_str()) != 0)
-      fail(ErrorKind::kIo, "cannot rename {} to {}", tmp, options.json_path);
+    json["command"] = "run";
+    write_json_file(options.json_path, json);
   }
   return exact ? 0 : 1;
 }

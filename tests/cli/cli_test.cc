@@ -1,15 +1,14 @@
 // fssformer as a user runs it: exit codes, one clear error line for bad input, JSON output.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sstream>
 #include <string>
 
 #include "cuda/devices.h"
+#include "cli/fssformer_process.h"
 #include "nn/safetensors_writer.h"
 #include "nn/weight_names.h"
 
@@ -18,31 +17,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int exit_code;
-  std::string output;  // stdout and stderr together
-};
+using testing_cli::Outcome;
 
-class CliTest : public ::testing::Test {
+class CliTest : public testing_cli::FssformerProcessTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("fssformer_cli_test_" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  // `environment`: "NAME=value ..." assignments for this command only.
-  Outcome run(const std::string& arguments, const std::string& environment = "") {
-    const fs::path log = dir_ / "output.txt";
-    const std::string command = environment + " " + std::string(FSSFORMER_BINARY) + " " +
-                                arguments + " > " + log.string() + " 2>&1";
-    const int status = std::system(command.c_str());
-    std::ifstream in(log);
-    std::stringstream text;
-    text << in.rdbuf();
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, text.str()};
-  }
-
   // A well-formed checkpoint with every tensor `model` needs (small random values).
   fs::path checkpoint_for(const std::string& model) {
     testing::SafetensorsWriter writer;
@@ -57,16 +35,6 @@ class CliTest : public ::testing::Test {
     writer.write(path);
     return path;
   }
-
-  // One error line, "fssformer: <kind>: ...", mentioning `needle`.
-  static void expect_one_error_line(const Outcome& outcome, const std::string& needle) {
-    EXPECT_NE(outcome.exit_code, 0) << outcome.output;
-    EXPECT_EQ(outcome.output.rfind("fssformer: ", 0), 0u) << outcome.output;
-    EXPECT_EQ(std::count(outcome.output.begin(), outcome.output.end(), '\n'), 1) << outcome.output;
-    EXPECT_NE(outcome.output.find(needle), std::string::npos) << outcome.output;
-  }
-
-  fs::path dir_;
 };
 
 TEST_F(CliTest, HelpListsTheCommands) {
