@@ -5,6 +5,9 @@
 #include <cstdio>
 #include <exception>
 
+#include "cli/client.h"
+#include "cli/keygen.h"
+#include "cli/party.h"
 #include "cli/run.h"
 #include "cli/selftest.h"
 #include "core/error.h"
@@ -13,8 +16,6 @@ namespace {
 
 constexpr const char* kPlanned =
     "\nPlanned commands (not in this build yet):\n"
-    "  keygen    write one key file per party\n"
-    "  party     run one networked party (--party 0|1 --peer HOST:PORT)\n"
     "  bench     sweep models, sequence lengths, batch sizes and protocol families\n"
     "  check     verify a key file or a weights file\n";
 
@@ -31,6 +32,12 @@ int main(int argc, char** argv) {
   fss::cli::add_run_command(app, run);
   fss::cli::SelftestOptions selftest;
   fss::cli::add_selftest_command(app, selftest);
+  fss::cli::KeygenOptions keygen;
+  fss::cli::add_keygen_command(app, keygen);
+  fss::cli::PartyOptions party;
+  fss::cli::add_party_command(app, party);
+  fss::cli::ClientOptions client;
+  fss::cli::add_client_command(app, client);
 
   try {
     app.parse(argc, argv);
@@ -40,6 +47,9 @@ int main(int argc, char** argv) {
   try {
     if (app.got_subcommand("run")) return fss::cli::run_inference(run);
     if (app.got_subcommand("selftest")) return fss::cli::run_selftest(selftest);
+    if (app.got_subcommand("keygen")) return fss::cli::run_keygen(keygen);
+    if (app.got_subcommand("party")) return fss::cli::run_party_command(party);
+    if (app.got_subcommand("client")) return fss::cli::run_client_command(app, client);
   } catch (const fss::Error& e) {
     fmt::print(stderr, "fssformer: {}: {}\n", fss::error_kind_name(e.kind()), e.what());
     return 1;

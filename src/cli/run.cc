@@ -2,55 +2,25 @@
 
 #include <fmt/format.h>
 #include <omp.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "cli/deployment.h"
+#include "cli/processes.h"
+#include "cli/progress.h"
+#include "cli/report.h"
 #include "core/error.h"
 #include "mpc/local_run.h"
 #include "mpc/party_engine.h"
-#include "nn/embedding.h"
 #include "nn/float_forward.h"
-#include "nn/safetensors.h"
-#include "nn/transformer.h"
 
 namespace fss::cli {
 namespace {
 
-constexpr const char* kPhases[] = {"matmul",     "truncation", "softmax", "layernorm",
-                                   "activation", "residual",   "other"};
-
 double gb(uint64_t bytes) { return static_cast<double>(bytes) / 1e9; }
-
-// One progress line on stderr, rewritten in place, only when stderr is a terminal.
-class ProgressLine {
- public:
-  explicit ProgressLine(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO)) {}
-  void show(const std::string& text) {
-    if (!enabled_) return;
-    std::lock_guard lock(mutex_);
-    fmt::print(stderr, "\r\033[K{}", text);
-  }
-  void done() {
-    if (enabled_) fmt::print(stderr, "\r\033[K");
-  }
-
- private:
-  bool enabled_;
-  std::mutex mutex_;
-};
-
-TokenBatch random_tokens(const ModelConfig& config, int64_t batch, int64_t length, uint64_t seed) {
-  TokenBatch tokens{batch, length, {}, {}, {}};
-  std::mt19937_64 rng(seed);
-  for (int64_t i = 0; i < batch * length; ++i)
-    tokens.token_ids.push_back(static_cast<int64_t>(rng() % config.vocab_size));
-  return tokens;
-}
 
 void check_supported(const RunOptions& options) {
   if (options.backend != "cpu")
@@ -94,21 +64,21 @@ void add_run_command(CLI::App& app, RunOptions& options) {
   cmd->add_option("--timeout-ms", options.timeout_ms, "network timeout")->capture_default_str();
   cmd->add_option("--json", options.json_path, "write the metrics as JSON to this file");
   cmd->add_flag("--quiet", options.quiet, "no progress line");
+  cmd->add_flag("--processes", options.processes,
+                "run keygen, party 0, party 1 and the client as separate processes (TCP)");
 }
 
 int run_inference(const RunOptions& options) {
   check_supported(options);
+  const RunConfiguration run_config{options.model, options.batch, options.seq_len,
+                                    options.nonlinear};
   const ModelConfig& config = model_config(options.model);
   const uint64_t seed = options.seed.value_or(std::random_device{}() * 0x100000001ULL);
   const auto t0 = std::chrono::steady_clock::now();
-  const FloatModelWeights float_weights =
-      options.weights_path.empty()
-          ? random_float_weights(config, seed)
-          : load_float_weights(SafetensorsFile::open(options.weights_path), config);
-  const ModelWeights weights = to_fixed_point(float_weights, config.fixed_point);
-  const TokenBatch tokens = random_tokens(config, options.batch, options.seq_len, seed);
-  std::vector<Tensor> inputs = {embed_tokens(config, weights, tokens)};
-  for (Tensor& w : secret_weight_values(config, weights)) inputs.push_back(std::move(w));
+  const ClientPlaintext plain = client_plaintext(run_config, seed, options.weights_path);
+  const FloatModelWeights& float_weights = plain.float_weights;
+  const TokenBatch& tokens = plain.tokens;
+  const std::vector<Tensor>& inputs = plain.inputs;
   const double setup_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
@@ -128,9 +98,9 @@ int run_inference(const RunOptions& options) {
   run_options.seed = Block{seed, 0x72756e};
   run_options.tcp = options.channel == "tcp";
   run_options.timeout = std::chrono::milliseconds(options.timeout_ms);
-  run_options.config = fmt::format("run model={} batch={} seq={} nonlinear={}", config.name,
-                                   options.batch, options.seq_len, options.nonlinear);
-  const LocalRunResult run = run_locally(program, inputs, run_options);
+  run_options.config = run_config.text();
+  const LocalRunResult run = options.processes ? run_in_processes(options, seed, program, inputs)
+                                               : run_locally(program, inputs, run_options);
   progress.done();
 
   // Checks: bit-exact against the clear engine; approximation against float64.
@@ -152,7 +122,7 @@ int run_inference(const RunOptions& options) {
              "channel {}, seed {}\n",
              config.name, model_family_name(config.family), options.batch, options.seq_len,
              options.nonlinear, config.fixed_point.n, config.fixed_point.f, options.backend,
-             options.channel, seed);
+             options.processes ? "tcp, separate processes" : options.channel, seed);
   fmt::print("CPU threads: {}; weights {}: {:.1f} s to prepare\n\n", omp_get_max_threads(),
              options.weights_path.empty() ? "random" : options.weights_path, setup_seconds);
   fmt::print("{:<22} {:>14} {:>14}\n", "per inference", "P0", "P1");
@@ -165,23 +135,9 @@ int run_inference(const RunOptions& options) {
   fmt::print("{:<22} {:>14.4f} {:>14.4f}\n", "key GB (1e9 B)", gb(run.key_stream_bytes[0]) * per,
              gb(run.key_stream_bytes[1]) * per);
   fmt::print("{:<22} {:>14.2f}\n\n", "keygen s (dealer)", run.dealer_seconds * per);
-  fmt::print("{:<12} {:>10} {:>10} {:>12} {:>8}   (P0, whole batch)\n", "layer kind", "time ms",
-             "wait ms", "sent MB", "rounds");
-  nlohmann::json json_phases = nlohmann::json::object();
-  for (const char* phase : kPhases) {
-    const auto& costs = run.party_phase_costs[0].entries();
-    const auto& seconds = run.party_phase_seconds[0];
-    const Cost cost = costs.contains(phase) ? costs.at(phase) : Cost{};
-    const double ms = seconds.contains(phase) ? 1e3 * seconds.at(phase) : 0;
-    const double wait = run.party_phase_wait_seconds[0].contains(phase)
-                            ? 1e3 * run.party_phase_wait_seconds[0].at(phase)
-                            : 0;
-    fmt::print("{:<12} {:>10.1f} {:>10.1f} {:>12.3f} {:>8}\n", phase, ms, wait,
-               cost.bytes_sent / 1e6, cost.rounds);
-    json_phases[phase] = {{"ms", ms},           {"wait_ms", wait},
-                          {"bytes_sent", cost.bytes_sent}, {"rounds", cost.rounds},
-                          {"key_bytes", cost.key_bytes},   {"prg_calls", cost.prg_calls}};
-  }
+  const nlohmann::json json_phases =
+      print_phase_table(run.party_phase_costs[0], run.party_phase_seconds[0],
+                        run.party_phase_wait_seconds[0], "P0, whole batch");
   const bool exact = differing == 0;
   fmt::print("\ncheck vs clear engine: {}\n",
              exact ? "bit-exact" : fmt::format("{} of {} outputs DIFFER", differing, clear.size()));

@@ -70,7 +70,7 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, HelpListsTheCommands) {
   const Outcome outcome = run("--help");
   EXPECT_EQ(outcome.exit_code, 0);
-  for (const char* command : {"run", "selftest", "keygen", "party", "bench"})
+  for (const char* command : {"run", "selftest", "keygen", "party", "client", "bench"})
     EXPECT_NE(outcome.output.find(command), std::string::npos) << command;
 }
 
