@@ -3,12 +3,18 @@
 #include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
+#include <unistd.h>
+
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "cli/bench.h"
 #include "cli/costs.h"
 #include "cli/certs.h"
+#include "cli/client.h"
+#include "cli/keygen.h"
+#include "cli/party.h"
 #include "cli/run.h"
 #include "cli/selftest.h"
 #include "core/error.h"
@@ -17,13 +23,22 @@ namespace {
 
 constexpr const char* kPlanned =
     "\nPlanned commands (not in this build yet):\n"
-    "  keygen    write one key file per party\n"
-    "  party     run one networked party (--party 0|1 --peer HOST:PORT)\n"
     "  check     verify a key file or a weights file\n";
+
+// Parties run as threads (or processes) on one machine, each with its own OpenMP team: with
+// libgomp's default spin-waiting, one party's idle threads take the cores the other needs
+// (bert-tiny's online time grows tenfold). libgomp reads the policy when it loads, so the first
+// start sets it and restarts the program; a value the user set is kept.
+void use_passive_openmp_waits(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
+  setenv("OMP_WAIT_POLICY", "passive", 1);
+  execv("/proc/self/exe", argv);  // returns only on failure: then run with the default policy
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
+  use_passive_openmp_waits(argv);
   CLI::App app{"fssformer: secure two-party transformer inference with function secret sharing"};
   app.footer(kPlanned);
   app.set_version_flag("--version", "fssformer 0.1.0");
@@ -39,6 +54,12 @@ int main(int argc, char** argv) {
   fss::cli::add_costs_command(app, costs);
   fss::cli::CertsOptions certs;
   fss::cli::add_certs_command(app, certs);
+  fss::cli::KeygenOptions keygen;
+  fss::cli::add_keygen_command(app, keygen);
+  fss::cli::PartyOptions party;
+  fss::cli::add_party_command(app, party);
+  fss::cli::ClientOptions client;
+  fss::cli::add_client_command(app, client);
 
   try {
     app.parse(argc, argv);
@@ -53,6 +74,9 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("selftest")) return fss::cli::run_selftest(selftest);
     if (app.got_subcommand("costs")) return fss::cli::run_costs(costs);
     if (app.got_subcommand("certs")) return fss::cli::run_certs(certs);
+    if (app.got_subcommand("keygen")) return fss::cli::run_keygen(keygen);
+    if (app.got_subcommand("party")) return fss::cli::run_party_command(party);
+    if (app.got_subcommand("client")) return fss::cli::run_client_command(app, client);
   } catch (const fss::Error& e) {
     fmt::print(stderr, "fssformer: {}: {}\n", fss::error_kind_name(e.kind()), e.what());
     return 1;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "cli/processes.h"
 #include "cli/progress_line.h"
 #include "core/error.h"
 #include "crypto/backend.h"
@@ -81,6 +82,9 @@ void add_run_command(CLI::App& app, RunOptions& options) {
   cmd->add_option("--timeout-ms", options.timeout_ms, "network timeout")->capture_default_str();
   cmd->add_option("--json", options.json_path, "write the metrics as JSON to this file");
   cmd->add_flag("--quiet", options.quiet, "no progress line");
+  cmd->add_flag("--processes", options.processes,
+                "run keygen, party 0, party 1 and the client as separate processes (TCP; SIGMA on "
+                "the CPU backend)");
 }
 
 PreparedModel prepare_model(const RunOptions& options, uint64_t seed) {
@@ -131,7 +135,15 @@ SecureInference run_secure_inference(const RunOptions& options, const PreparedMo
   run_options.backend = &backend;
   run_options.config = fmt::format("run model={} batch={} seq={} nonlinear={}", config.name,
                                    tokens.batch, tokens.length, nonlinear.describe());
-  SecureInference inference{tokens.batch, run_locally(program, inputs, run_options), 0};
+  if (options.processes && (nonlinear.summary() != "sigma" || options.backend != "cpu"))
+    fail(ErrorKind::kInvalidArgument,
+         "--processes runs the SIGMA family on the CPU backend only (the role programs do not "
+         "take --nonlinear suf or --backend cuda yet)");
+  SecureInference inference{tokens.batch,
+                            options.processes
+                                ? run_in_processes(options, mask_seed.lo, program, inputs)
+                                : run_locally(program, inputs, run_options),
+                            0};
   const Tensor& clear = inference.run.clear.at(0);
   for (size_t i = 0; i < clear.size(); ++i)
     inference.differing_outputs += inference.output()[i] != clear[i];

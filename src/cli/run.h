@@ -1,6 +1,7 @@
 #pragma once
-// `fssformer run`: the dealer and both parties on this machine (threads; parties over TCP on
-// loopback or an in-process channel), one secure inference of a model on random or given
+// `fssformer run`: the dealer and both parties on this machine (threads, parties over TCP on
+// loopback or an in-process channel; or, with --processes, the separate role programs as child
+// processes, cli/processes.h), one secure inference of a model on random or given
 // tokens; prints a metrics table, optionally writes JSON (docs/metrics.md), and checks the
 // reconstructed output against the clear engine (bit for bit) and a float64 reference.
 // The steps are also a library for `fssformer bench`, which repeats them over a sweep.
@@ -34,7 +35,8 @@ struct RunOptions {
   std::string channel = "tcp";  // tcp | memory
   int timeout_ms = 120'000;
   std::string json_path;
-  bool quiet = false;  // no progress line
+  bool quiet = false;      // no progress line
+  bool processes = false;  // keygen, parties and client as child processes (cli/processes.h)
 };
 
 void add_run_command(CLI::App& app, RunOptions& options);

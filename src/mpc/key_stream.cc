@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -68,19 +69,14 @@ std::string describe_record(uint64_t sequence, GateKind kind, uint64_t elements)
   return fmt::format("#{} {}[{}]", sequence, name, elements);
 }
 
-// The first bytes of a hash, enough to tell two configurations apart in a message.
-std::string hash_prefix(std::span<const uint8_t> hash) {
-  return fmt::format("{:02x}{:02x}{:02x}{:02x}…", hash[0], hash[1], hash[2], hash[3]);
-}
-
-std::vector<uint8_t> stream_header(int party, const ConfigHash& config) {
+std::vector<uint8_t> stream_header(int party, const ConfigHash& config, const RunId& run_id) {
   ByteWriter header;
   header.put_array(std::span<const uint8_t>(kStreamMagic));
   header.put<uint32_t>(kKeyStreamVersion);
   header.put<uint8_t>(static_cast<uint8_t>(party));
   header.put_bytes(std::span(kZeros).first(3));
   header.put_array(std::span<const uint8_t>(config));
-  header.put_bytes(std::span(kZeros).first(16));
+  header.put_array(std::span<const uint8_t>(run_id));
   FSS_CHECK(header.size() == kStreamHeaderBytes);
   return header.take();
 }
@@ -107,11 +103,9 @@ void check_party_and_config(std::span<const uint8_t> stream, const std::string& 
   const auto stream_config = header.take(config.size(), "config hash");
   if (!std::equal(stream_config.begin(), stream_config.end(), config.begin()))
     fail(ErrorKind::kMismatch, "{} was made for another configuration (hash {} vs {} expected)",
-         source, hash_prefix(stream_config), hash_prefix(config));
-  const auto reserved_tail = header.take(16, "reserved bytes");
+         source, short_hex(stream_config), short_hex(config));
   const auto is_zero = [](uint8_t byte) { return byte == 0; };
-  if (!std::all_of(reserved.begin(), reserved.end(), is_zero) ||
-      !std::all_of(reserved_tail.begin(), reserved_tail.end(), is_zero))
+  if (!std::all_of(reserved.begin(), reserved.end(), is_zero))
     fail(ErrorKind::kParse, "{}: nonzero reserved bytes in the stream header", source);
 }
 
@@ -121,6 +115,18 @@ void check_party_and_config(std::span<const uint8_t> stream, const std::string& 
 }
 
 }  // namespace
+
+RunId random_run_id() {
+  RunId id;
+  if (RAND_bytes(id.data(), static_cast<int>(id.size())) != 1)
+    fail(ErrorKind::kInternal, "OpenSSL: no randomness for a run id");
+  return id;
+}
+
+std::string short_hex(std::span<const uint8_t> bytes) {
+  FSS_CHECK(bytes.size() >= 4);
+  return fmt::format("{:02x}{:02x}{:02x}{:02x}…", bytes[0], bytes[1], bytes[2], bytes[3]);
+}
 
 ConfigHash config_hash(std::string_view run_config) {
   Sha256 sha;
@@ -168,15 +174,16 @@ KeyStreamWriter::KeyStreamWriter(KeyStreamWriter&&) noexcept = default;
 KeyStreamWriter& KeyStreamWriter::operator=(KeyStreamWriter&&) noexcept = default;
 KeyStreamWriter::~KeyStreamWriter() = default;
 
-KeyStreamWriter KeyStreamWriter::to_memory(int party, const ConfigHash& config) {
+KeyStreamWriter KeyStreamWriter::to_memory(int party, const ConfigHash& config,
+                                           const RunId& run_id) {
   check_party(party);
   auto impl = std::make_unique<Impl>();
-  impl->append(stream_header(party, config));
+  impl->append(stream_header(party, config, run_id));
   return KeyStreamWriter(std::move(impl));
 }
 
 KeyStreamWriter KeyStreamWriter::to_file(const std::filesystem::path& path, int party,
-                                         const ConfigHash& config) {
+                                         const ConfigHash& config, const RunId& run_id) {
   check_party(party);
   auto impl = std::make_unique<Impl>();
   impl->to_file = true;
@@ -184,10 +191,18 @@ KeyStreamWriter KeyStreamWriter::to_file(const std::filesystem::path& path, int 
   impl->temp_path = path;
   impl->temp_path += ".tmp";
   impl->checksum = std::make_unique<Sha256>();
-  impl->file = std::fopen(impl->temp_path.c_str(), "wb");
-  if (impl->file == nullptr) fail_io("cannot create key file", impl->temp_path);
+  // Owner-only: a key file is half of the secret that protects the client's data.
+  const int fd = ::open(impl->temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) fail_io("cannot create key file", impl->temp_path);
+  impl->file = ::fdopen(fd, "wb");
+  if (impl->file == nullptr) {
+    const int open_errno = errno;
+    ::close(fd);
+    errno = open_errno;
+    fail_io("cannot create key file", impl->temp_path);
+  }
   std::setvbuf(impl->file, nullptr, _IOFBF, size_t{1} << 20);
-  impl->append(stream_header(party, config));
+  impl->append(stream_header(party, config, run_id));
   return KeyStreamWriter(std::move(impl));
 }
 
@@ -252,6 +267,13 @@ struct KeyStreamReader::Impl {
   size_t mapping_bytes = 0;
   ByteReader cursor;  // over the stream without its trailer; offsets are stream offsets
   uint64_t records = 0;
+  RunId run_id{};
+
+  // Consumes the verified stream header and keeps its run id.
+  void skip_header() {
+    const auto header = cursor.take(kStreamHeaderBytes, "stream header");
+    std::copy_n(header.end() - run_id.size(), run_id.size(), run_id.begin());
+  }
 };
 
 KeyStreamReader::KeyStreamReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -268,7 +290,7 @@ KeyStreamReader KeyStreamReader::from_memory(std::span<const uint8_t> bytes, int
   check_magic_and_version(bytes, source);
   check_party_and_config(bytes, source, party, config);
   auto impl = std::make_unique<Impl>(bytes, std::move(source));
-  impl->cursor.take(kStreamHeaderBytes, "stream header");
+  impl->skip_header();
   return KeyStreamReader(std::move(impl));
 }
 
@@ -314,7 +336,7 @@ KeyStreamReader KeyStreamReader::from_file(const std::filesystem::path& path, in
   if (!std::equal(trailer.begin(), trailer.end(), digest.begin()))
     fail(ErrorKind::kParse, "{} is corrupted: checksum mismatch", source);
   check_party_and_config(stream, source, party, config);
-  impl->cursor.take(kStreamHeaderBytes, "stream header");
+  impl->skip_header();
   return KeyStreamReader(std::move(impl));
 }
 
@@ -380,5 +402,6 @@ void KeyStreamReader::expect_end() const {
 
 uint64_t KeyStreamReader::records_read() const { return impl_->records; }
 const std::string& KeyStreamReader::source() const { return impl_->cursor.source(); }
+const RunId& KeyStreamReader::run_id() const { return impl_->run_id; }
 
 }  // namespace fss

@@ -6,7 +6,8 @@
 //
 // Format (little-endian):
 //   stream header, 64 bytes: "FSSKEYS\0", format version u32, party u8, 3 zero bytes,
-//     config hash (32 bytes: config_hash of the run configuration), 16 zero bytes;
+//     config hash (32 bytes: config_hash of the run configuration), run id (16 bytes: the
+//     dealer's random id of this key generation; all zero for streams that have none);
 //   records: header {magic "KREC" u32, gate kind u16, zero u16, sequence number u64 (0, 1, ...),
 //     element count u64, payload length u64}, the payload, zero padding to a multiple of 16
 //     bytes, so that every payload starts 16-byte aligned within the stream;
@@ -32,15 +33,23 @@ inline constexpr uint32_t kKeyStreamVersion = 1;
 using ConfigHash = std::array<uint8_t, 32>;
 ConfigHash config_hash(std::string_view run_config);
 
+// The dealer's random 128-bit id of one key generation: every file of that generation (both
+// key files, the client's masks) carries it, so that files of different runs are refused.
+using RunId = std::array<uint8_t, 16>;
+// A fresh random run id (OpenSSL's RAND_bytes). Throws kInternal if no randomness is available.
+RunId random_run_id();
+// Hex text of a hash or id prefix for messages: "3fa2c41e…" (first 4 bytes).
+std::string short_hex(std::span<const uint8_t> bytes);
+
 class KeyStreamWriter {
  public:
   // Collects the stream in memory; take_bytes() hands it over after commit().
-  static KeyStreamWriter to_memory(int party, const ConfigHash& config);
+  static KeyStreamWriter to_memory(int party, const ConfigHash& config, const RunId& run_id = {});
   // Writes "<path>.tmp" and renames it to `path` on commit(). A writer destroyed before
   // commit() removes the temporary file, so `path` is either complete or untouched.
   // Throws kIo if the file cannot be created, kInvalidArgument unless party is 0 or 1.
   static KeyStreamWriter to_file(const std::filesystem::path& path, int party,
-                                 const ConfigHash& config);
+                                 const ConfigHash& config, const RunId& run_id = {});
 
   KeyStreamWriter(KeyStreamWriter&&) noexcept;
   KeyStreamWriter& operator=(KeyStreamWriter&&) noexcept;
@@ -97,6 +106,8 @@ class KeyStreamReader {
 
   uint64_t records_read() const;
   const std::string& source() const;
+  // The run id of the stream header (all zero if the dealer gave none).
+  const RunId& run_id() const;
 
  private:
   struct Impl;

@@ -40,7 +40,7 @@ class CliTest : public testing_cli::FssformerProcessTest {
 TEST_F(CliTest, HelpListsTheCommands) {
   const Outcome outcome = run("--help");
   EXPECT_EQ(outcome.exit_code, 0);
-  for (const char* command : {"run", "selftest", "costs", "keygen", "party", "bench"})
+  for (const char* command : {"run", "selftest", "costs", "keygen", "party", "client", "bench", "certs"})
     EXPECT_NE(outcome.output.find(command), std::string::npos) << command;
 }
 

@@ -301,6 +301,27 @@ TEST_F(KeyStreamFileTest, RoundTrip) {
   read_sample(reader);
 }
 
+TEST_F(KeyStreamFileTest, RunIdIsInTheHeaderAndReadBack) {
+  const RunId run_id = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  auto writer = KeyStreamWriter::to_file(path("p0.keys"), 0, kConfig, run_id);
+  write_sample(writer);
+  writer.commit();
+  const std::vector<uint8_t> file = read_file(path("p0.keys"));
+  ASSERT_GE(file.size(), 64u);
+  EXPECT_EQ(hex(std::span(file).subspan(48, 16)), "0102030405060708090a0b0c0d0e0f10");
+  auto reader = KeyStreamReader::from_file(path("p0.keys"), 0, kConfig);
+  EXPECT_EQ(hex(reader.run_id()), hex(run_id));
+  read_sample(reader);
+}
+
+TEST(KeyStreamTest, StreamsWithoutRunIdReadAsZero) {
+  const std::vector<uint8_t> bytes = sample_memory_stream();
+  EXPECT_EQ(hex(std::span(bytes).subspan(48, 16)), std::string(32, '0'));
+  EXPECT_EQ(hex(KeyStreamReader::from_memory(bytes, 0, kConfig).run_id()), std::string(32, '0'));
+}
+
+TEST(KeyStreamTest, RandomRunIdsDiffer) { EXPECT_NE(random_run_id(), random_run_id()); }
+
 TEST_F(KeyStreamFileTest, EmptyStream) {
   auto writer = KeyStreamWriter::to_file(path("empty.keys"), 0, kConfig);
   writer.commit();
