@@ -78,7 +78,7 @@ Program transformer_program(const RunConfiguration& run, const ForwardProgress& 
   const ModelConfig& config = run.validated_model();
   return [&config, run, progress](Engine& engine) {
     return std::vector<Masked>{
-        transformer_forward(engine, config, run.batch, run.seq_len, progress)};
+        transformer_forward(engine, config, run.batch, run.seq_len, NonlinearChoice{}, progress)};
   };
 }
 
