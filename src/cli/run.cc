@@ -123,10 +123,10 @@ SecureInference run_secure_inference(const RunOptions& options, const PreparedMo
                                                                 : "online";
     const bool report = on_layer && (engine.kind() != Engine::Kind::kParty ||
                                      static_cast<PartyEngine&>(engine).party() == 0);
-    return std::vector<Masked>{transformer_forward(
-        engine, config, tokens.batch, tokens.length, nonlinear, [&](int layer, int layers) {
-          if (report) on_layer(role, layer, layers);
-        })};
+    return std::vector<Masked>{transformer_forward(engine, config, tokens.batch, tokens.length,
+                                                   nonlinear, [&](int layer, int layers) {
+                                                     if (report) on_layer(role, layer, layers);
+                                                   })};
   };
   LocalRunOptions run_options;
   run_options.seed = mask_seed;
@@ -252,7 +252,8 @@ int run_inference(const RunOptions& options) {
       "fssformer run: {} ({}), batch {}, sequence {}, ring n={} f={}, backend {}, "
       "channel {}, seed {}\nnonlinear: {}\n",
       config.name, model_family_name(config.family), options.batch, options.seq_len,
-      config.fixed_point.n, config.fixed_point.f, options.backend, options.channel, seed,
+      config.fixed_point.n, config.fixed_point.f, options.backend,
+      options.processes ? "tcp, separate processes" : options.channel, seed,
       resolve_nonlinear(options.nonlinear).describe());
   fmt::print("CPU threads: {}; weights {}: {:.1f} s to prepare\n\n", omp_get_max_threads(),
              options.weights_path.empty() ? "random" : options.weights_path, model.seconds);
