@@ -45,18 +45,20 @@ Matrix norm(const ModelConfig& config, const Matrix& x, int64_t rows, int64_t h,
     for (int64_t j = 0; j < h; ++j) var += (row[j] - mean) * (row[j] - mean);
     const double scale = 1.0 / std::sqrt(var / h + config.norm_epsilon);
     for (int64_t j = 0; j < h; ++j)
-      y[r * h + j] = (row[j] - mean) * scale * values(gain, "norm gain")[j] +
-                     (bias ? bias->values[j] : 0.0);
+      y[r * h + j] =
+          (row[j] - mean) * scale * values(gain, "norm gain")[j] + (bias ? bias->values[j] : 0.0);
   }
   return y;
 }
 
 double activation(Activation kind, double v) {
   switch (kind) {
-    case Activation::kGeluErf: return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+    case Activation::kGeluErf:
+      return 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
     case Activation::kGeluTanh:
       return 0.5 * v * (1 + std::tanh(std::sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
-    case Activation::kSiluGated: return v / (1 + std::exp(-v));
+    case Activation::kSiluGated:
+      return v / (1 + std::exp(-v));
   }
   return v;
 }
@@ -73,8 +75,9 @@ void rotate(double* head, int64_t d, int64_t pos, double base) {
   std::copy(out.begin(), out.end(), head);
 }
 
+// window > 0: local attention, query i sees keys i - window < j <= i.
 Matrix attention(const ModelConfig& config, const FloatLayerWeights& w, const Matrix& x,
-                 int64_t batch, int64_t seq) {
+                 int64_t batch, int64_t seq, int64_t window) {
   const int64_t h = config.hidden_size, heads = config.num_heads, d = config.head_dim();
   const int64_t rows = batch * seq;
   Matrix q = linear(x, rows, h, w.query_weight, w.query_bias, h);
@@ -93,8 +96,9 @@ Matrix attention(const ModelConfig& config, const FloatLayerWeights& w, const Ma
     for (int64_t head = 0; head < heads; ++head)
       for (int64_t i = 0; i < seq; ++i) {
         const int64_t last = causal ? i : seq - 1;
+        const int64_t first = window > 0 && i >= window ? i - window + 1 : 0;
         double top = -INFINITY;
-        for (int64_t j = 0; j <= last; ++j) {
+        for (int64_t j = first; j <= last; ++j) {
           double s = 0;
           for (int64_t t = 0; t < d; ++t)
             s += q[(b * seq + i) * h + head * d + t] * k[(b * seq + j) * h + head * d + t];
@@ -102,8 +106,8 @@ Matrix attention(const ModelConfig& config, const FloatLayerWeights& w, const Ma
           top = std::max(top, s);
         }
         double sum = 0;
-        for (int64_t j = 0; j <= last; ++j) sum += scores[j] = std::exp(scores[j] - top);
-        for (int64_t j = 0; j <= last; ++j)
+        for (int64_t j = first; j <= last; ++j) sum += scores[j] = std::exp(scores[j] - top);
+        for (int64_t j = first; j <= last; ++j)
           for (int64_t t = 0; t < d; ++t)
             context[(b * seq + i) * h + head * d + t] +=
                 scores[j] / sum * v[(b * seq + j) * h + head * d + t];
@@ -138,17 +142,21 @@ std::vector<double> float_transformer_forward(const ModelConfig& config,
   FSS_CHECK(static_cast<int64_t>(x.size()) == rows * h, "float forward: input size");
   Matrix hidden = x;
   if (config.norm_placement == NormPlacement::kPostNorm)
-    hidden = norm(config, hidden, rows, h, weights.embedding_norm_weight,
-                  weights.embedding_norm_bias);
-  for (const FloatLayerWeights& w : weights.layers) {
+    hidden =
+        norm(config, hidden, rows, h, weights.embedding_norm_weight, weights.embedding_norm_bias);
+  for (size_t layer = 0; layer < weights.layers.size(); ++layer) {
+    const FloatLayerWeights& w = weights.layers[layer];
+    const int64_t window =
+        config.is_local_layer(static_cast<int>(layer)) ? config.local_attention_window : 0;
     if (config.norm_placement == NormPlacement::kPostNorm) {
-      hidden = norm(config, add(hidden, attention(config, w, hidden, batch, seq_len)), rows, h,
-                    w.attention_norm_weight, w.attention_norm_bias);
+      hidden = norm(config, add(hidden, attention(config, w, hidden, batch, seq_len, window)), rows,
+                    h, w.attention_norm_weight, w.attention_norm_bias);
       hidden = norm(config, add(hidden, mlp(config, w, hidden, rows)), rows, h, w.mlp_norm_weight,
                     w.mlp_norm_bias);
     } else {
-      const Matrix a = norm(config, hidden, rows, h, w.attention_norm_weight, w.attention_norm_bias);
-      hidden = add(hidden, attention(config, w, a, batch, seq_len));
+      const Matrix a =
+          norm(config, hidden, rows, h, w.attention_norm_weight, w.attention_norm_bias);
+      hidden = add(hidden, attention(config, w, a, batch, seq_len, window));
       const Matrix m = norm(config, hidden, rows, h, w.mlp_norm_weight, w.mlp_norm_bias);
       hidden = add(hidden, mlp(config, w, m, rows));
     }

@@ -135,7 +135,8 @@ Masked attention(Engine& engine, const ModelConfig& config, const NonlinearChoic
   const Masked probabilities = in_phase(engine, "softmax", [&] {
     const bool causal = config.attention_mask == AttentionMask::kCausal;
     const sigma::SoftmaxSteps steps = softmax_steps(choice);
-    const Shared p = causal ? sigma::causal_softmax(engine, scaled_scores, steps)
+    const int64_t window = config.is_local_layer(layer) ? config.local_attention_window : 0;
+    const Shared p = causal ? sigma::causal_softmax(engine, scaled_scores, steps, window)
                             : sigma::softmax(engine, scaled_scores, steps);
     return engine.open(p, prefix + "softmax");
   });
@@ -256,10 +257,6 @@ Masked transformer_forward(Engine& engine, const ModelConfig& config, int64_t ba
          "{}: batch {} and sequence length {} must be >= 1 (and the "
          "length <= {})",
          config.name, batch, seq_len, config.max_positions);
-  if (config.local_attention_window > 0 && seq_len > config.local_attention_window)
-    fail(ErrorKind::kInvalidArgument,
-         "{}: sequences longer than the local attention window ({}) are not supported yet",
-         config.name, config.local_attention_window);
   Masked x = engine.input(Shape{batch, seq_len, config.hidden_size}, config.fixed_point);
   const SecretWeights weights(engine, config);
   if (config.norm_placement == NormPlacement::kPostNorm)

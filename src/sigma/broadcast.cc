@@ -37,13 +37,15 @@ RowLayout RowLayout::uniform(int64_t rows, int64_t k) {
   return RowLayout(std::move(offsets));
 }
 
-RowLayout RowLayout::lower_triangles(int64_t matrices, int64_t L) {
-  if (matrices < 0 || L < 1)
-    fail(ErrorKind::kInvalidArgument, "row layout: needs matrices >= 0 and L >= 1, got {} and {}",
-         matrices, L);
+RowLayout RowLayout::lower_triangles(int64_t matrices, int64_t L, int64_t window) {
+  if (matrices < 0 || L < 1 || window < 0)
+    fail(ErrorKind::kInvalidArgument,
+         "row layout: needs matrices >= 0, L >= 1 and window >= 0, got {}, {} and {}", matrices, L,
+         window);
   std::vector<int64_t> offsets{0};
   for (int64_t matrix = 0; matrix < matrices; ++matrix)
-    for (int64_t i = 0; i < L; ++i) offsets.push_back(offsets.back() + i + 1);
+    for (int64_t i = 0; i < L; ++i)
+      offsets.push_back(offsets.back() + i + 1 - band_start(i, window));
   return RowLayout(std::move(offsets));
 }
 
@@ -90,33 +92,39 @@ Masked sum_per_row(const Masked& packed, const RowLayout& layout) {
   return {sum_per_row(packed.value, layout)};
 }
 
-Tensor pack_lower_triangles(const Tensor& t) {
+Tensor pack_lower_triangles(const Tensor& t, int64_t window) {
   const int64_t L = square_side(t.shape(), "pack_lower_triangles");
   const int64_t matrices = static_cast<int64_t>(t.size()) / (L * L);
-  Tensor out(Shape{matrices * L * (L + 1) / 2}, t.fixed_point());
+  const RowLayout layout = RowLayout::lower_triangles(matrices, L, window);
+  Tensor out(Shape{layout.elements()}, t.fixed_point());
   size_t next = 0;
   for (int64_t matrix = 0; matrix < matrices; ++matrix)
     for (int64_t i = 0; i < L; ++i)
-      for (int64_t j = 0; j <= i; ++j) out[next++] = t[(matrix * L + i) * L + j];
+      for (int64_t j = band_start(i, window); j <= i; ++j)
+        out[next++] = t[(matrix * L + i) * L + j];
   return out;
 }
 
-Masked pack_lower_triangles(const Masked& t) { return {pack_lower_triangles(t.value)}; }
+Masked pack_lower_triangles(const Masked& t, int64_t window) {
+  return {pack_lower_triangles(t.value, window)};
+}
 
-Tensor unpack_lower_triangles(const Tensor& packed, const Shape& shape) {
+Tensor unpack_lower_triangles(const Tensor& packed, const Shape& shape, int64_t window) {
   const int64_t L = square_side(shape, "unpack_lower_triangles");
   const int64_t matrices = static_cast<int64_t>(shape.size()) / (L * L);
-  check_packed(packed, matrices * L * (L + 1) / 2, "unpack_lower_triangles");
+  check_packed(packed, RowLayout::lower_triangles(matrices, L, window).elements(),
+               "unpack_lower_triangles");
   Tensor out(shape, packed.fixed_point());
   size_t next = 0;
   for (int64_t matrix = 0; matrix < matrices; ++matrix)
     for (int64_t i = 0; i < L; ++i)
-      for (int64_t j = 0; j <= i; ++j) out[(matrix * L + i) * L + j] = packed[next++];
+      for (int64_t j = band_start(i, window); j <= i; ++j)
+        out[(matrix * L + i) * L + j] = packed[next++];
   return out;
 }
 
-Shared unpack_lower_triangles(const Shared& packed, const Shape& shape) {
-  return {unpack_lower_triangles(packed.value, shape)};
+Shared unpack_lower_triangles(const Shared& packed, const Shape& shape, int64_t window) {
+  return {unpack_lower_triangles(packed.value, shape, window)};
 }
 
 Masked low_bits(const Masked& x, FixedPoint format) {

@@ -23,8 +23,9 @@ class RowLayout {
   // `rows` rows of k elements (the rows of a [..., k] tensor).
   static RowLayout uniform(int64_t rows, int64_t k);
   // The lower triangles (diagonal included) of `matrices` L x L matrices, row by row: row i of
-  // each matrix holds its columns 0..i.
-  static RowLayout lower_triangles(int64_t matrices, int64_t L);
+  // each matrix holds its columns band_start(i, window)..i (a band of `window` columns when
+  // window > 0, as local attention sees them; all of 0..i when window = 0).
+  static RowLayout lower_triangles(int64_t matrices, int64_t L, int64_t window = 0);
 
   int64_t rows() const { return static_cast<int64_t>(offsets_.size()) - 1; }
   int64_t elements() const { return offsets_.back(); }
@@ -51,13 +52,19 @@ Masked repeat_per_row(const Masked& per_row, const RowLayout& layout);
 Tensor sum_per_row(const Tensor& packed, const RowLayout& layout);
 Masked sum_per_row(const Masked& packed, const RowLayout& layout);
 
-// [..., L, L] -> [matrices * L (L + 1) / 2] in RowLayout::lower_triangles order.
-Tensor pack_lower_triangles(const Tensor& t);
-Masked pack_lower_triangles(const Masked& t);
-// The inverse, with 0 above the diagonal: a public 0, which as a Shared wire is the all-zero
+// The first column row i of a band of `window` columns keeps: max(0, i - window + 1), or 0 when
+// window = 0 (no band).
+inline int64_t band_start(int64_t i, int64_t window) {
+  return window > 0 && i >= window ? i - window + 1 : 0;
+}
+
+// [..., L, L] -> [the layout's elements] in RowLayout::lower_triangles(matrices, L, window) order.
+Tensor pack_lower_triangles(const Tensor& t, int64_t window = 0);
+Masked pack_lower_triangles(const Masked& t, int64_t window = 0);
+// The inverse, with 0 outside the band: a public 0, which as a Shared wire is the all-zero
 // sharing under mask 0 (it opens to 0 and reveals nothing that was not public).
-Tensor unpack_lower_triangles(const Tensor& packed, const Shape& shape);
-Shared unpack_lower_triangles(const Shared& packed, const Shape& shape);
+Tensor unpack_lower_triangles(const Tensor& packed, const Shape& shape, int64_t window = 0);
+Shared unpack_lower_triangles(const Shared& packed, const Shape& shape, int64_t window = 0);
 
 // x mod 2^{format.n}, relabelled with `format`; masked by r mod 2^{format.n}. Throws unless
 // format.n <= x's width.

@@ -103,7 +103,7 @@ Shared softmax(Engine& engine, const Masked& x, const SoftmaxSteps& steps) {
   return out;
 }
 
-Shared causal_softmax(Engine& engine, const Masked& x, const SoftmaxSteps& steps) {
+Shared causal_softmax(Engine& engine, const Masked& x, const SoftmaxSteps& steps, int64_t window) {
   const Shape& shape = x.value.shape();
   const int rank = shape.rank();
   if (rank < 2 || shape[rank - 1] != shape[rank - 2])
@@ -113,10 +113,11 @@ Shared causal_softmax(Engine& engine, const Masked& x, const SoftmaxSteps& steps
   check_softmax_arguments(x.value.fixed_point(), L, "causal_softmax");
   const FixedPoint format = x.value.fixed_point();
   const RowLayout layout =
-      RowLayout::lower_triangles(static_cast<int64_t>(x.value.size()) / (L * L), L);
-  const Masked packed = pack_lower_triangles(x);
+      RowLayout::lower_triangles(static_cast<int64_t>(x.value.size()) / (L * L), L, window);
+  const Masked packed = pack_lower_triangles(x, window);
   const Masked row_max = max_per_row(engine, packed, layout, format.n - format.f + 1);
-  return unpack_lower_triangles(softmax_of_rows(engine, packed, row_max, layout, steps), shape);
+  return unpack_lower_triangles(softmax_of_rows(engine, packed, row_max, layout, steps), shape,
+                                window);
 }
 
 }  // namespace fss::sigma

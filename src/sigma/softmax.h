@@ -42,7 +42,10 @@ Shared softmax(Engine& engine, const Masked& x, const SoftmaxSteps& steps = {});
 // (broadcast.h). Costs as softmax on the packed rows: L (L - 1) / 2 comparisons and
 // L (L + 1) / 2 exponentials per matrix, reciprocals with k = L. Preconditions as softmax, with
 // k = L; throws kInvalidArgument unless the last two dimensions are equal.
-Shared causal_softmax(Engine& engine, const Masked& x, const SoftmaxSteps& steps = {});
+// window > 0: local attention, row i uses columns band_start(i, window)..i only (broadcast.h);
+// costs as softmax on those rows (reciprocals with k = min(L, window)).
+Shared causal_softmax(Engine& engine, const Masked& x, const SoftmaxSteps& steps = {},
+                      int64_t window = 0);
 
 // Each row's maximum of a packed tensor [layout.elements()], as [layout.rows()]: the comparison
 // tree of max.h run on rows of different lengths at once (each level pairs columns (0, 1),

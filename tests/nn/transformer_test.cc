@@ -58,10 +58,12 @@ INSTANTIATE_TEST_SUITE_P(Families, TransformerTest,
                          testing::Values(Case{"tiny-bert", 1, 8}, Case{"tiny-bert", 3, 5},
                                          Case{"tiny-gpt2", 1, 6}, Case{"tiny-gpt2", 3, 4},
                                          Case{"tiny-gpt-neo", 1, 4}, Case{"tiny-gpt-neo", 3, 3},
+                                         Case{"tiny-gpt-neo", 1, 9}, Case{"tiny-gpt-neo", 3, 6},
                                          Case{"tiny-llama", 1, 6}, Case{"tiny-llama", 3, 4}),
                          [](const auto& info) {
                            std::string name = std::string(info.param.model) + "_b" +
-                                              std::to_string(info.param.batch);
+                                              std::to_string(info.param.batch) + "_l" +
+                                              std::to_string(info.param.length);
                            for (char& ch : name)
                              if (ch == '-') ch = '_';
                            return name;
@@ -104,7 +106,8 @@ TEST(Transformer, ClearEngineApproximatesFloatReference) {
   for (const char* model : {"tiny-bert", "tiny-gpt2", "tiny-gpt-neo", "tiny-llama"}) {
     SCOPED_TRACE(model);
     const ModelConfig& config = model_config(model);
-    const int64_t batch = 2, length = 4;
+    // 6 tokens: longer than tiny-gpt-neo's local window (4), so its local layers use a band.
+    const int64_t batch = 2, length = 6;
     const FloatModelWeights float_weights = random_float_weights(config, 7);
     const ModelWeights weights = to_fixed_point(float_weights, config.fixed_point);
     TokenBatch tokens{batch, length, {}, {}, {}};

@@ -69,32 +69,36 @@ std::vector<uint64_t> reference_softmax_row(std::span<const int64_t> row, int f,
   return y;
 }
 
-Program softmax_program(Shape shape, FixedPoint format, bool causal) {
-  return [shape, format, causal](Engine& engine) {
+Program softmax_program(Shape shape, FixedPoint format, bool causal, int64_t window) {
+  return [shape, format, causal, window](Engine& engine) {
     const Masked x = engine.input(shape, format);
     return std::vector<Masked>{
-        engine.open(causal ? causal_softmax(engine, x) : softmax(engine, x))};
+        engine.open(causal ? causal_softmax(engine, x, {}, window) : softmax(engine, x))};
   };
 }
 
 // Runs softmax (or the causal variant) on signed raw `values` of shape [..., k] and checks the
 // clear engine against the reference and the protocol against the clear engine, bit for bit.
+// window > 0 (causal only): row i of a matrix uses columns i - window < j <= i.
 void check_softmax(const Shape& shape, FixedPoint format, const std::vector<int64_t>& values,
-                   bool causal, const LocalRunOptions& options = {}) {
+                   bool causal, const LocalRunOptions& options = {}, int64_t window = 0) {
   const int64_t k = shape[shape.rank() - 1];
   std::vector<uint64_t> ring_values;
   for (int64_t v : values) ring_values.push_back(to_ring(v, format.n));
   const Tensor input(shape, format, ring_values);
   const LocalRunResult run =
-      run_locally(softmax_program(shape, format, causal), std::span(&input, 1), options);
+      run_locally(softmax_program(shape, format, causal, window), std::span(&input, 1), options);
   ASSERT_EQ(run.clear[0].shape(), shape);
   for (size_t row = 0; row * k < values.size(); ++row) {
-    const int64_t used = causal ? static_cast<int64_t>(row) % k + 1 : k;
+    const int64_t i = static_cast<int64_t>(row) % k;
+    const int64_t first = causal && window > 0 && i >= window ? i - window + 1 : 0;
+    const int64_t used = causal ? i + 1 : k;
     const std::vector<uint64_t> expected =
-        reference_softmax_row(std::span(values).subspan(row * k, used), format.f, k);
+        reference_softmax_row(std::span(values).subspan(row * k + first, used - first), format.f,
+                              std::min(k, causal && window > 0 ? window : k));
     for (int64_t j = 0; j < k; ++j) {
       const size_t at = row * k + j;
-      const uint64_t want = j < used ? expected[j] : 0;
+      const uint64_t want = j >= first && j < used ? expected[j - first] : 0;
       ASSERT_EQ(run.clear[0][at], want) << "row " << row << " column " << j;
       ASSERT_EQ(run.reconstructed[0][at], want) << "row " << row << " column " << j;
     }
@@ -172,6 +176,26 @@ TEST(Softmax, CausalRowsUseTheLowerTriangleOnly) {
         if (int64_t(at) % L > int64_t(at) / L % L) values[at] = garbage(rng) >> (64 - n);
       check_softmax(shape, format, values, true, {.seed = Block{rng(), rng()}});
     }
+  }
+}
+
+TEST(Softmax, LocalCausalRowsUseTheirBandOnly) {
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE(testing::Message() << "seed " << seed);
+  std::mt19937_64 rng(seed);
+  const FixedPoint format{50, 12};
+  for (const auto& [L, window] : {std::pair{7, 3}, {9, 4}, {5, 5}, {6, 1}, {33, 8}}) {
+    SCOPED_TRACE(testing::Message() << "L=" << L << " window=" << window);
+    const Shape shape{2, 2, L, L};
+    std::vector<int64_t> values = test_rows(rng, 4 * L, L, format);
+    // Outside the band: any ring value, far outside the domain; it must not matter.
+    std::uniform_int_distribution<int64_t> garbage(std::numeric_limits<int64_t>::min(),
+                                                   std::numeric_limits<int64_t>::max());
+    for (size_t at = 0; at < values.size(); ++at) {
+      const int64_t i = int64_t(at) / L % L, j = int64_t(at) % L;
+      if (j > i || j <= i - window) values[at] = garbage(rng) >> (64 - format.n);
+    }
+    check_softmax(shape, format, values, true, {.seed = Block{rng(), rng()}}, window);
   }
 }
 
@@ -443,6 +467,12 @@ TEST(Broadcast, MovesValuesAlongRows) {
   EXPECT_EQ(std::vector<uint64_t>(sums.data().begin(), sums.data().end()),
             (std::vector<uint64_t>{1, 4, 9, 4, 10, 750 % 256}));
 
+  const RowLayout band = RowLayout::lower_triangles(1, 4, 2);  // columns 0; 0-1; 1-2; 2-3
+  ASSERT_EQ(band.rows(), 4);
+  EXPECT_EQ(band.elements(), 7);
+  EXPECT_EQ(band.max_length(), 2);
+  EXPECT_EQ(band.offset(3), 5);
+
   Tensor square(Shape{2, 3, 3}, {16, 0});
   for (size_t i = 0; i < square.size(); ++i) square[i] = 100 + i;
   const Tensor packed = pack_lower_triangles(square);
@@ -453,6 +483,14 @@ TEST(Broadcast, MovesValuesAlongRows) {
     for (int64_t i = 0; i < 3; ++i)
       for (int64_t j = 0; j < 3; ++j)
         EXPECT_EQ(back.at({a, i, j}), j <= i ? square.at({a, i, j}) : 0);
+  const Tensor banded = pack_lower_triangles(square, 2);
+  EXPECT_EQ(std::vector<uint64_t>(banded.data().begin(), banded.data().end()),
+            (std::vector<uint64_t>{100, 103, 104, 107, 108, 109, 112, 113, 116, 117}));
+  const Tensor banded_back = unpack_lower_triangles(banded, square.shape(), 2);
+  for (int64_t a = 0; a < 2; ++a)
+    for (int64_t i = 0; i < 3; ++i)
+      for (int64_t j = 0; j < 3; ++j)
+        EXPECT_EQ(banded_back.at({a, i, j}), j <= i && j > i - 2 ? square.at({a, i, j}) : 0);
 
   const Masked low = low_bits(Masked{square}, {4, 0});
   for (size_t i = 0; i < square.size(); ++i) EXPECT_EQ(low.value[i], square[i] % 16);
