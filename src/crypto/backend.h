@@ -40,6 +40,16 @@ class Backend {
   virtual void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
                         std::span<uint64_t> out) = 0;
 
+  // Key e at per_key points: out[e * per_key + j] = party's share of key e at
+  // points[e * per_key + j], as dcf_eval would give it. Returns false, leaving out untouched,
+  // when this backend has no faster way than the caller's own CPU evaluation (SUF's multi-point
+  // walk, suf/multi_point.h, which shares tree prefixes between a key's points).
+  virtual bool dcf_eval_points(int /*party*/, const DcfKeyBatch& /*keys*/,
+                               std::span<const uint64_t> /*points*/, uint64_t /*per_key*/,
+                               std::span<uint64_t> /*out*/) {
+    return false;
+  }
+
   // c = a * b mod 2^64 as core/matmul.h's matmul.
   virtual void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b,
                       std::span<uint64_t> c, const MatmulDims& dims) = 0;

@@ -62,6 +62,12 @@ class CudaBackend final : public Backend {
     select_device();
     gpu::dcf_eval(party, keys, xs, out);
   }
+  bool dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uint64_t> points,
+                       uint64_t per_key, std::span<uint64_t> out) override {
+    select_device();
+    gpu::dcf_eval_points(party, keys, points, per_key, out);
+    return true;
+  }
   void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
               const MatmulDims& dims) override {
     select_device();

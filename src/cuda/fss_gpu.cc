@@ -131,6 +131,24 @@ void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uin
   copy_to_host(device_ones, ones);
 }
 
+void dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uint64_t> points,
+                     uint64_t per_key, std::span<uint64_t> out, AesVariant variant) {
+  check_dcf_batch(party, keys, "gpu::dcf_eval_points");
+  const uint64_t count = keys.count * per_key;
+  if (per_key != 0 && count / per_key != keys.count)
+    fail(ErrorKind::kInvalidArgument, "gpu::dcf_eval_points: {} keys x {} points overflow",
+         keys.count, per_key);
+  check_fss_eval_inputs(keys.params.n, count, points, out.size(), "gpu::dcf_eval_points");
+  if (count == 0) return;
+  const DeviceDcfKeys device_keys(keys);
+  DeviceBuffer<uint64_t> device_points(count), device_out(count);
+  copy_to_device(points, device_points);
+  synchronize(launch_dcf_eval_points(variant, evaluation_round_keys(), device_keys.view(), party,
+                                     device_points.get(), per_key, device_out.get(), kStream),
+              "DCF multi-point evaluation kernel");
+  copy_to_host(device_out, out);
+}
+
 DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
                    std::span<const uint64_t> betas, Block seed, AesVariant variant) {
   check_fss_gen_inputs(params.n, params.out_bits, alphas, betas, "gpu::dcf_gen");

@@ -39,6 +39,13 @@ void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64
 void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, std::span<uint64_t> out,
                           AesVariant variant = kDefaultAesVariant);
 
+// out[e * per_key + j] = party's share of key e at points[e * per_key + j] (dcf_eval's bits).
+// Throws kInvalidArgument unless points.size() == out.size() == keys.count * per_key, every point
+// is below 2^n and every key belongs to `party`.
+void dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uint64_t> points,
+                     uint64_t per_key, std::span<uint64_t> out,
+                     AesVariant variant = kDefaultAesVariant);
+
 // As crypto/dpf.h's dpf_full_domain_dot.
 void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uint64_t> terms,
                          std::span<const uint64_t> offsets, std::span<uint64_t> dots,

@@ -147,6 +147,15 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
   if (key < view.count) out[key] = dcf_eval_key(prg, view, party, key, xs[key]);
 }
 
+template <typename Lookup>
+__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
+    dcf_eval_points_kernel(const __grid_constant__ PrgRoundKeys keys, const DcfKeysView view,
+                           int party, const uint64_t* points, uint64_t per_key, uint64_t* out) {
+  const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
+  const uint64_t t = global_thread();
+  if (t < view.count * per_key) out[t] = dcf_eval_key(prg, view, party, t / per_key, points[t]);
+}
+
 unsigned blocks_for(uint64_t threads) {
   return static_cast<unsigned>((threads + kThreads - 1) / kThreads);
 }
@@ -307,6 +316,19 @@ cudaError_t launch_dpf_full_domain_dot(AesVariant variant, const PrgRoundKeys& k
         dpf_full_domain_dot_kernel<3, Lookup>
             <<<blocks, kThreads, shared, stream>>>(keys, leaf, view, terms, offsets, dots, ones);
     }
+  });
+}
+
+cudaError_t launch_dcf_eval_points(AesVariant variant, const PrgRoundKeys& keys,
+                                   const DcfKeysView& view, int party, const uint64_t* points,
+                                   uint64_t per_key, uint64_t* out, cudaStream_t stream) {
+  const uint64_t threads = view.count * per_key;
+  if (threads == 0) return cudaSuccess;
+  return with_lookup(variant, [&](auto lookup) {
+    using Lookup = decltype(lookup);
+    dcf_eval_points_kernel<Lookup>
+        <<<blocks_for(threads), kThreads, shared_bytes<Lookup>(), stream>>>(keys, view, party,
+                                                                            points, per_key, out);
   });
 }
 

@@ -47,6 +47,11 @@ cudaError_t launch_dpf_full_domain_dot(AesVariant variant, const PrgRoundKeys& k
 cudaError_t launch_dcf_gen(AesVariant variant, const PrgRoundKeys& keys, const DcfGenView& out,
                            const uint64_t* alphas, const uint64_t* betas, cudaStream_t stream);
 
+// out[t] = key t / per_key's share at points[t], t < view.count * per_key.
+cudaError_t launch_dcf_eval_points(AesVariant variant, const PrgRoundKeys& keys,
+                                   const DcfKeysView& view, int party, const uint64_t* points,
+                                   uint64_t per_key, uint64_t* out, cudaStream_t stream);
+
 cudaError_t launch_dcf_eval(AesVariant variant, const PrgRoundKeys& keys, const DcfKeysView& view,
                             int party, const uint64_t* xs, uint64_t* out, cudaStream_t stream);
 

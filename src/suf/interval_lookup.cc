@@ -143,8 +143,9 @@ uint64_t IntervalLookup::eval(int party, ByteReader& key, std::span<const uint64
     for (uint64_t e = begin; e < end; ++e)
       for (uint64_t j = 0; j < per_key; ++j)
         points[(e - begin) * per_key + j] = ring.add(x_hat[e], offsets_[j]);
-    prg_calls += dcf_eval_points(party, chunk >= count ? keys : slice(keys, begin, end), points,
-                                 per_key, shares);
+    const DcfKeyBatch& batch = chunk >= count ? keys : slice(keys, begin, end);
+    if (!backend().dcf_eval_points(party, batch, points, per_key, shares))
+      prg_calls += dcf_eval_points(party, batch, points, per_key, shares);
     for (uint64_t e = begin; e < end; ++e) {
       const uint64_t* mine = shares.data() + (e - begin) * per_key;
       for (int i = 0; i < intervals(); ++i) lookup_shares[i] = mine[lookup_point_[i]];

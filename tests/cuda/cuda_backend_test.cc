@@ -14,6 +14,7 @@
 #include "crypto/dpf_math.h"
 #include "cuda/devices.h"
 #include "nn/model_run.h"
+#include "suf/multi_point.h"
 
 namespace fss::gpu {
 namespace {
@@ -106,6 +107,29 @@ TEST_F(CudaBackendTest, KeygenAndEvaluationEqualCpu) {
     cpu_backend().dpf_compare_eval(party, cpu_dpf.party[party], xs, cpu_bits);
     gpu_->dpf_compare_eval(party, cpu_dpf.party[party], xs, gpu_bits);
     EXPECT_EQ(gpu_bits, cpu_bits);
+  }
+}
+
+TEST_F(CudaBackendTest, MultiPointDcfEqualsSufsCpuWalk) {
+  std::mt19937_64 rng(seed_);
+  EXPECT_FALSE(cpu_backend().dcf_eval_points(0, {}, {}, 0, {}));
+  for (const auto& [n, per_key] : {std::pair{39, 300}, {20, 1024}, {8, 5}, {50, 1}}) {
+    SCOPED_TRACE("n = " + std::to_string(n) + ", per key " + std::to_string(per_key) + ", seed " +
+                 std::to_string(seed_));
+    const uint64_t count = 700, mask = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+    std::vector<uint64_t> alphas(count), betas(count), points(count * per_key);
+    for (auto& a : alphas) a = rng() & mask;
+    for (auto& b : betas) b = rng() & ((uint64_t{1} << 50) - 1);
+    for (uint64_t e = 0; e < count; ++e)  // clustered points, as SUF's boundaries are
+      for (uint64_t j = 0; j < static_cast<uint64_t>(per_key); ++j)
+        points[e * per_key + j] = (alphas[e] + (j * 37 + rng() % 5) - per_key * 18) & mask;
+    const DcfKeyPair keys = cpu_backend().dcf_gen({n, 50}, alphas, betas, Block{rng(), rng()});
+    for (int party = 0; party < 2; ++party) {
+      std::vector<uint64_t> cpu(points.size()), gpu(points.size());
+      suf::dcf_eval_points(party, keys.party[party], points, per_key, cpu);
+      ASSERT_TRUE(gpu_->dcf_eval_points(party, keys.party[party], points, per_key, gpu));
+      EXPECT_EQ(gpu, cpu) << "party " << party;
+    }
   }
 }
 
