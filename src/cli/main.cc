@@ -18,6 +18,7 @@
 #include "cli/run.h"
 #include "cli/selftest.h"
 #include "core/error.h"
+#include "mpc/heap_reuse.h"
 
 namespace {
 
@@ -39,6 +40,7 @@ void use_passive_openmp_waits(char** argv) {
 
 int main(int argc, char** argv) {
   use_passive_openmp_waits(argv);
+  fss::keep_freed_memory_for_reuse();
   CLI::App app{"fssformer: secure two-party transformer inference with function secret sharing"};
   app.footer(kPlanned);
   app.set_version_flag("--version", "fssformer 0.1.0");

@@ -102,6 +102,23 @@ constexpr std::array<UnpackFn, 64> make_unpack_table(std::index_sequence<I...>) 
 constexpr auto kPackByWidth = make_pack_table(std::make_index_sequence<64>{});
 constexpr auto kUnpackByWidth = make_unpack_table(std::make_index_sequence<64>{});
 
+// Long streams are packed and unpacked in chunks of kChunkValues values on OpenMP threads. A
+// multiple of 8 values of n bits is n whole bytes, so every chunk starts on a byte boundary
+// and threads touch disjoint bytes.
+constexpr size_t kChunkValues = size_t{1} << 14;
+constexpr int64_t kMinParallelChunks = 4;
+
+// Calls chunk(first value, value count) for consecutive chunks covering `count` values.
+template <typename ChunkFn>
+void for_each_chunk(size_t count, const ChunkFn& chunk) {
+  const auto chunks = static_cast<int64_t>((count + kChunkValues - 1) / kChunkValues);
+#pragma omp parallel for schedule(static) if (chunks >= kMinParallelChunks)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const size_t first = static_cast<size_t>(c) * kChunkValues;
+    chunk(first, std::min(kChunkValues, count - first));
+  }
+}
+
 }  // namespace
 
 size_t packed_bytes(size_t count, int n) {
@@ -119,7 +136,9 @@ void pack(std::span<const uint64_t> values, int n, std::span<uint8_t> out) {
     if (!values.empty()) std::memcpy(out.data(), values.data(), out.size());
     return;
   }
-  kPackByWidth[n - 1](values, out.data());
+  for_each_chunk(values.size(), [&](size_t first, size_t count) {
+    kPackByWidth[n - 1](values.subspan(first, count), out.data() + first / 8 * n);
+  });
 }
 
 std::vector<uint8_t> pack(std::span<const uint64_t> values, int n) {
@@ -142,7 +161,10 @@ void unpack(std::span<const uint8_t> bytes, int n, std::span<uint64_t> out) {
     if (!out.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
     return;
   }
-  kUnpackByWidth[n - 1](bytes.data(), bytes.size(), out);
+  for_each_chunk(out.size(), [&](size_t first, size_t count) {
+    kUnpackByWidth[n - 1](bytes.data() + first / 8 * n, packed_bytes(count, n),
+                          out.subspan(first, count));
+  });
 }
 
 std::vector<uint64_t> unpack(std::span<const uint8_t> bytes, int n, size_t count) {

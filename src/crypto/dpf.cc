@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <string>
 
 #include "core/error.h"
@@ -463,6 +464,26 @@ void serialize(const DpfKeyBatch& keys, ByteWriter& out) {
   out.put_array(std::span<const Block>(keys.leaf_cw));
 }
 
+namespace {
+
+// Key batches of at least this many keys are copied and checked on OpenMP threads.
+constexpr int64_t kParallelKeys = int64_t{1} << 14;
+
+// Copies a taken byte range into blocks, in parallel chunks of 64 KiB for long ranges.
+void copy_blocks(std::span<const uint8_t> bytes, std::span<Block> out) {
+  FSS_CHECK(bytes.size() == out.size_bytes());
+  constexpr size_t kChunkBytes = size_t{1} << 16;
+  const auto chunks = static_cast<int64_t>((bytes.size() + kChunkBytes - 1) / kChunkBytes);
+  auto* to = reinterpret_cast<uint8_t*>(out.data());
+#pragma omp parallel for schedule(static) if (chunks >= 16)
+  for (int64_t c = 0; c < chunks; ++c) {
+    const size_t first = static_cast<size_t>(c) * kChunkBytes;
+    std::memcpy(to + first, bytes.data() + first, std::min(kChunkBytes, bytes.size() - first));
+  }
+}
+
+}  // namespace
+
 DpfKeyBatch deserialize_dpf_keys(ByteReader& in) {
   const size_t header_offset = in.offset();
   const uint32_t n = in.get<uint32_t>("DPF header n");
@@ -484,31 +505,40 @@ DpfKeyBatch deserialize_dpf_keys(ByteReader& in) {
   keys.level_cw.resize(static_cast<uint64_t>(levels) * count);
   keys.right_t_cw.resize(count);
   keys.leaf_cw.resize(count);
-  in.get_array(std::span<Block>(keys.root), "DPF root seeds");
-  in.get_array(std::span<Block>(keys.level_cw), "DPF level correction words");
+  copy_blocks(in.take(count * sizeof(Block), "DPF root seeds"), keys.root);
+  copy_blocks(in.take(keys.level_cw.size() * sizeof(Block), "DPF level correction words"),
+              keys.level_cw);
   const int right_bytes = (levels + 7) / 8;
-  for (uint64_t& bits : keys.right_t_cw) {
-    const auto packed = in.take(right_bytes, "DPF right control-bit correction words");
-    bits = 0;
-    for (int b = 0; b < right_bytes; ++b) bits |= uint64_t{packed[b]} << (8 * b);
-  }
-  in.get_array(std::span<Block>(keys.leaf_cw), "DPF leaf correction words");
+  const uint8_t* right_cws =
+      in.take(count * right_bytes, "DPF right control-bit correction words").data();
+  copy_blocks(in.take(count * sizeof(Block), "DPF leaf correction words"), keys.leaf_cw);
 
   // Every key of a batch belongs to one party, and unused bits are zero: anything else is a
-  // corrupted record.
+  // corrupted record. The first bad key is found in parallel and reported after the loop.
   const DpfLeafLayout leaf(keys.params.n, keys.params.out_bits);
   const Block unused_leaf_bits = leaf.used_bits() ^ Block::fill(1);
-  for (uint64_t i = 0; i < count; ++i) {
-    const char* problem = nullptr;
-    if (keys.root[i].lsb() != keys.root[0].lsb())
-      problem = "its root's party bit differs from key 0's";
-    else if ((keys.right_t_cw[i] & ~low_bits_mask(levels)) != 0)
-      problem = "padding bits of its right control-bit CWs are set";
-    else if (!((keys.leaf_cw[i] & unused_leaf_bits) == Block{}))
-      problem = "its leaf CW has bits set outside the output slots";
-    if (problem != nullptr)
-      fail(ErrorKind::kParse, "{}: DPF key {} of the batch at offset {} is corrupted: {}",
-           in.source(), i, header_offset, problem);
+  const uint64_t party_bit = count > 0 ? keys.root[0].lsb() : 0;
+  const auto total = static_cast<int64_t>(count);
+  int64_t first_bad = total;
+#pragma omp parallel for schedule(static) reduction(min : first_bad) if (total >= kParallelKeys)
+  for (int64_t i = 0; i < total; ++i) {
+    uint64_t bits = 0;
+    for (int b = 0; b < right_bytes; ++b)
+      bits |= uint64_t{right_cws[i * right_bytes + b]} << (8 * b);
+    keys.right_t_cw[i] = bits;
+    const bool bad = keys.root[i].lsb() != party_bit || (bits & ~low_bits_mask(levels)) != 0 ||
+                     !((keys.leaf_cw[i] & unused_leaf_bits) == Block{});
+    if (bad) first_bad = std::min(first_bad, i);
+  }
+  if (first_bad < total) {
+    const uint64_t i = static_cast<uint64_t>(first_bad);
+    const char* problem = keys.root[i].lsb() != party_bit
+                              ? "its root's party bit differs from key 0's"
+                          : (keys.right_t_cw[i] & ~low_bits_mask(levels)) != 0
+                              ? "padding bits of its right control-bit CWs are set"
+                              : "its leaf CW has bits set outside the output slots";
+    fail(ErrorKind::kParse, "{}: DPF key {} of the batch at offset {} is corrupted: {}",
+         in.source(), i, header_offset, problem);
   }
   return keys;
 }

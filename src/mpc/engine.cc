@@ -1,6 +1,7 @@
 #include "mpc/engine.h"
 
 #include "core/error.h"
+#include "mpc/gate_keys.h"
 
 namespace fss {
 namespace {
@@ -17,7 +18,9 @@ Tensor combine(const Tensor& a, const Tensor& b, const char* name, Op op) {
   check_same_layout(a, b, name);
   Tensor out(a.shape(), a.fixed_point());
   const Ring ring = a.ring();
-  for (size_t i = 0; i < a.size(); ++i) out[i] = op(ring, a[i], b[i]);
+  const auto count = static_cast<int64_t>(a.size());
+#pragma omp parallel for schedule(static) if (count >= kParallelElements)
+  for (int64_t i = 0; i < count; ++i) out[i] = op(ring, a[i], b[i]);
   return out;
 }
 
@@ -103,16 +106,20 @@ Tensor InputQueue::pop(const Shape& shape, FixedPoint format, const char* engine
 }
 
 Shared add(const Shared& a, const Shared& b) {
-  return {combine(a.value, b.value, "add", [](Ring r, uint64_t x, uint64_t y) { return r.add(x, y); })};
+  return {
+      combine(a.value, b.value, "add", [](Ring r, uint64_t x, uint64_t y) { return r.add(x, y); })};
 }
 Shared sub(const Shared& a, const Shared& b) {
-  return {combine(a.value, b.value, "sub", [](Ring r, uint64_t x, uint64_t y) { return r.sub(x, y); })};
+  return {
+      combine(a.value, b.value, "sub", [](Ring r, uint64_t x, uint64_t y) { return r.sub(x, y); })};
 }
 Masked add(const Masked& a, const Masked& b) {
-  return {combine(a.value, b.value, "add", [](Ring r, uint64_t x, uint64_t y) { return r.add(x, y); })};
+  return {
+      combine(a.value, b.value, "add", [](Ring r, uint64_t x, uint64_t y) { return r.add(x, y); })};
 }
 Masked sub(const Masked& a, const Masked& b) {
-  return {combine(a.value, b.value, "sub", [](Ring r, uint64_t x, uint64_t y) { return r.sub(x, y); })};
+  return {
+      combine(a.value, b.value, "sub", [](Ring r, uint64_t x, uint64_t y) { return r.sub(x, y); })};
 }
 
 Shared scale(const Shared& value, uint64_t c) {

@@ -6,6 +6,7 @@
 
 #include "core/bitpack.h"
 #include "crypto/prg_counter.h"
+#include "mpc/gate_keys.h"
 
 namespace fss {
 
@@ -33,7 +34,9 @@ double open_in_place(Channel& peer, std::span<const uint64_t> mine, int bits,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   unpack(received, bits, out);
   const Ring ring{bits};
-  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.add(out[i], mine[i]);
+  const auto count = static_cast<int64_t>(out.size());
+#pragma omp parallel for schedule(static) if (count >= kParallelElements)
+  for (int64_t i = 0; i < count; ++i) out[i] = ring.add(out[i], mine[i]);
   return waited;
 }
 

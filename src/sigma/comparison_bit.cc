@@ -44,11 +44,13 @@ std::vector<uint64_t> eval_comparison_bit(int party, ByteReader& key, std::span<
   std::vector<uint8_t> c_xor(count);
   backend().dpf_compare_eval(party, dpf, xs, c_xor);
   std::vector<uint64_t> masked(count);
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) masked[i] = c_xor[i] ^ s_xor[i];
   const std::vector<uint64_t> c_hat = opener.open(masked, 1);
 
   const Ring ring{bits};
   std::vector<uint64_t> c_share(count);
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i)
     c_share[i] = ring.add(party * c_hat[i], ring.mul(uint64_t{1} - 2 * c_hat[i], s_arith[i]));
   return c_share;

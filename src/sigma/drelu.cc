@@ -77,11 +77,13 @@ void DreluGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sha
   for (size_t k = 0; k < offsets_.size(); ++k) {
     const std::vector<uint64_t> key_bits = read_packed(key, count, 1, "drelu output mask share");
     const uint64_t offset = ring.from_signed(offsets_[k]);
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
     for (size_t i = 0; i < count; ++i) {
       shifted[i] = ring.add(x_hat[0][i], offset);
       complement[i] = low.mask() - low.mod(shifted[i]);  // 2^{m-1} - 1 - y0
     }
     backend().dpf_compare_eval(party, dpf, complement, compare);
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
     for (size_t i = 0; i < count; ++i)
       share[k][i] = drelu_share(party, m_, shifted[i], compare[i], key_bits[i]);
   }

@@ -74,6 +74,7 @@ void GapShiftGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns 
   const uint64_t output_offset = arithmetic_ ? uint64_t{1} << (n - 2 - f_) : 0;
 
   std::vector<uint64_t> y_hat(count), y_low(count);
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) {
     y_hat[i] = ring.add(x_hat[0][i], input_offset);
     y_low[i] = low.mod(y_hat[i]);
@@ -82,6 +83,7 @@ void GapShiftGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns 
   const std::vector<uint64_t> r_msb = read_packed(key, count, f_, "mask MSB share");
   const std::vector<uint64_t> correction = read_packed(key, count, n, "output mask correction");
 
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) {
     const uint64_t public_part = party == 0 ? ring.sub(ring.lrs(y_hat[i], f_), output_offset) : 0;
     // Lemma 2: the wrap 1{y^ < r} is MSB(r) where MSB(y^) = 0, and 0 elsewhere.

@@ -105,15 +105,18 @@ void LutGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
   const Ring out_ring = output_.ring();
   const uint64_t entries = uint64_t{1} << k;
   std::vector<uint64_t> offsets(count), dots(count), ones(count);
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) offsets[i] = entries - (x_hat[0][i] & (entries - 1));
   backend().dpf_full_domain_dot(party, dpf, reversed_, offsets, dots, ones);
   const uint64_t sign = party == 0 ? 1 : out_ring.mask();  // (-1)^b
   std::vector<uint64_t> masked(count), popcounts(count);
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) {
     masked[i] = out_ring.add(out_ring.mul(sign, dots[i]), rho[i]);
     popcounts[i] = out_ring.mul(sign, ones[i]);
   }
   const std::vector<uint64_t> v = opener.open(masked, output_.n);
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i)
     share[0][i] = out_ring.add(out_ring.mul(popcounts[i], v[i]), correction[i]);
 }

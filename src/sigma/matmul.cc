@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "core/bitpack.h"
 #include "core/error.h"
@@ -134,32 +135,21 @@ void MatmulGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sh
   const std::vector<uint64_t> r_w = read_packed(key, dims.right_size(), n, "share of R_W");
   const std::vector<uint64_t> c = read_packed(key, dims.out_size(), n, "share of R_X R_W + r_out");
 
-  // (b X^ - [R_X]) W^ - X^ [R_W] = [b X^ - [R_X] | X^] x [W^ ; -[R_W]]: one product with
-  // inner size 2K. Intermediate values wrap mod 2^64; only the final sum is reduced.
-  const int64_t k = dims.inner;
-  const int64_t rows = dims.batch * dims.rows;
-  std::vector<uint64_t> left(2 * dims.left_size());
-  for (int64_t row = 0; row < rows; ++row) {
-    const uint64_t* x_row = x_hat[0].data() + row * k;
-    const uint64_t* r_row = r_x.data() + row * k;
-    uint64_t* out = left.data() + row * 2 * k;
-    for (int64_t j = 0; j < k; ++j) out[j] = party * x_row[j] - r_row[j];
-    std::copy(x_row, x_row + k, out + k);
-  }
-  const int64_t matrices = dims.batched_right ? dims.batch : 1;
-  const int64_t matrix_size = k * dims.cols;
-  std::vector<uint64_t> right(2 * dims.right_size());
-  for (int64_t g = 0; g < matrices; ++g) {
-    const uint64_t* w_hat = x_hat[1].data() + g * matrix_size;
-    uint64_t* out = right.data() + g * 2 * matrix_size;
-    std::copy(w_hat, w_hat + matrix_size, out);
-    for (int64_t i = 0; i < matrix_size; ++i)
-      out[matrix_size + i] = uint64_t{0} - r_w[g * matrix_size + i];
-  }
-  backend().matmul(left, right, share[0],
-                   {dims.batch, dims.rows, 2 * k, dims.cols, dims.batched_right});
+  // (b X^ - [R_X]) W^ - X^ [R_W] + [c], as two products straight from the operands (no
+  // concatenated copy of W^ and [R_W]). Intermediate values wrap mod 2^64; only the final sum
+  // is reduced. The buffers below are written whole, so they skip zero-initialisation.
+  const auto left_size = static_cast<int64_t>(dims.left_size());
+  const auto left = std::make_unique_for_overwrite<uint64_t[]>(left_size);
+#pragma omp parallel for schedule(static) if (left_size >= kParallelElements)
+  for (int64_t i = 0; i < left_size; ++i) left[i] = party * x_hat[0][i] - r_x[i];
+  backend().matmul({left.get(), dims.left_size()}, x_hat[1], share[0], dims);
+
+  const auto outputs = static_cast<int64_t>(dims.out_size());
+  const auto mask_product = std::make_unique_for_overwrite<uint64_t[]>(outputs);
+  backend().matmul(x_hat[0], r_w, {mask_product.get(), dims.out_size()}, dims);
   const Ring ring = output_.ring();
-  for (size_t i = 0; i < c.size(); ++i) share[0][i] = ring.add(share[0][i], c[i]);
+#pragma omp parallel for schedule(static) if (outputs >= kParallelElements)
+  for (int64_t i = 0; i < outputs; ++i) share[0][i] = ring.add(share[0][i] - mask_product[i], c[i]);
 }
 
 Shared matmul(Engine& engine, const Masked& x, const Masked& w) {

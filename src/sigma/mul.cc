@@ -62,6 +62,7 @@ void MulGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
   const std::vector<uint64_t> r_a = read_packed(key, count, n, "first input mask");
   const std::vector<uint64_t> r_b = read_packed(key, count, n, "second input mask");
   const std::vector<uint64_t> r_ab = read_packed(key, count, n, "mask product");
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) {
     const uint64_t a_hat = x_hat[0][i], b_hat = x_hat[1][i];
     const uint64_t public_part = party == 0 ? ring.mul(a_hat, b_hat) : 0;
@@ -106,6 +107,7 @@ void SquareGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sh
   const Ring ring = output_.ring();
   const std::vector<uint64_t> r = read_packed(key, count, n, "input mask");
   const std::vector<uint64_t> r2 = read_packed(key, count, n, "mask square");
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) {
     const uint64_t x = x_hat[0][i];
     const uint64_t public_part = party == 0 ? ring.mul(x, x) : 0;

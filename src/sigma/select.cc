@@ -49,6 +49,7 @@ void SelectGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sh
   const std::vector<uint64_t> a0 = read_packed(key, count, value_.n, "select constant A_0");
   const std::vector<uint64_t> a1 = read_packed(key, count, value_.n, "select constant A_1");
   const Ring ring = value_.ring();
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i)
     share[0][i] = select_share(party, ring, x_hat[0][i], x_hat[1][i], r_s[i], a0[i], a1[i]);
 }

@@ -54,6 +54,7 @@ void TruncateReduceGate::eval(int party, ByteReader& key, InColumns x_hat, OutCo
   const size_t count = x_hat[0].size();
   const Ring low{f_};
   std::vector<uint64_t> x_low(count);
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) x_low[i] = low.mod(x_hat[0][i]);
   const std::vector<uint64_t> carry = eval_comparison_bit(party, key, x_low, f_, output_.n, opener);
   const std::vector<uint64_t> correction =
@@ -61,6 +62,7 @@ void TruncateReduceGate::eval(int party, ByteReader& key, InColumns x_hat, OutCo
 
   const Ring in_ring = input_.ring();
   const Ring out_ring = output_.ring();
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) {
     const uint64_t public_part = party == 0 ? in_ring.lrs(x_hat[0][i], f_) : 0;
     share[0][i] = out_ring.add(out_ring.sub(public_part, carry[i]), correction[i]);

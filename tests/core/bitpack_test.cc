@@ -90,6 +90,25 @@ TEST(BitpackTest, RoundTripEveryWidth) {
   }
 }
 
+// Streams long enough to be split into chunks on several threads (the chunk is 2^14 values),
+// with counts that end mid-chunk and mid-byte, at widths on both sides of the 57-bit switch.
+TEST(BitpackTest, LongStreamsMatchTheReference) {
+  const uint64_t seed = test_seed();
+  SCOPED_TRACE("seed=" + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  for (int n : {1, 13, 37, 50, 57, 58, 63}) {
+    for (size_t count : {size_t{1} << 16, (size_t{5} << 14) + 3, (size_t{9} << 14) - 5}) {
+      SCOPED_TRACE("n=" + std::to_string(n) + " count=" + std::to_string(count));
+      std::vector<uint64_t> values(count);
+      for (uint64_t& v : values) v = rng();
+      const std::vector<uint8_t> expected = reference_pack(values, n);
+      ASSERT_EQ(pack(values, n), expected);
+      const std::vector<uint64_t> unpacked = unpack(expected, n, count);
+      for (size_t i = 0; i < count; ++i) ASSERT_EQ(unpacked[i], low_bits(values[i], n)) << i;
+    }
+  }
+}
+
 TEST(BitpackTest, RejectsWrongLengths) {
   const uint64_t seed = test_seed();
   SCOPED_TRACE("seed=" + std::to_string(seed));
