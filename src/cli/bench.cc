@@ -141,6 +141,7 @@ json configuration_header(const BenchConfiguration& c, const Sweep& sweep, const
           {"backend", c.backend},
           {"batching", c.batching()},
           {"channel", run.channel},
+          {"tls", c.tls},
           {"seed", sweep.seed},
           {"warmup", sweep.warmup},
           {"reps", sweep.reps}};
@@ -153,6 +154,7 @@ RunOptions run_options_for(const BenchConfiguration& c, const BenchOptions& opti
   run.batch = c.batch;
   run.nonlinear.family = c.nonlinear;
   run.backend = c.backend;
+  run.tls = c.tls;
   return run;
 }
 
@@ -290,7 +292,7 @@ json compare_true_and_loop(const std::vector<json>& results) {
     for (const json& together : results) {
       if (together["status"] != "ok" || together["batching"] != "true") continue;
       bool same = true;
-      for (const char* key : {"model", "seq_len", "batch", "nonlinear", "backend"})
+      for (const char* key : {"model", "seq_len", "batch", "nonlinear", "backend", "tls"})
         same = same && loop[key] == together[key];
       if (!same) continue;
       comparisons.push_back({{"true", together["id"]},
@@ -333,9 +335,10 @@ void print_tables(const std::vector<json>& results, const Sweep& sweep) {
   std::map<std::string, std::map<int64_t, std::map<std::string, const json*>>> groups;
   for (const json& r : results) {
     const std::string group = fmt::format(
-        "{}, sequence {}, {} backend, {}", r["model"].get<std::string>(),
+        "{}, sequence {}, {} backend, {}{}", r["model"].get<std::string>(),
         r["seq_len"].get<int64_t>(), r["backend"].get<std::string>(),
-        r["batching"] == "loop" ? "loop of batch-1 runs (SIGMA_BATCH)" : "true batching");
+        r["batching"] == "loop" ? "loop of batch-1 runs (SIGMA_BATCH)" : "true batching",
+        r["tls"] == "none" ? "" : ", TLS " + r["tls"].get<std::string>());
     if (!groups.contains(group)) group_order.push_back(group);
     groups[group][r["batch"].get<int64_t>()][r["nonlinear"].get<std::string>()] = &r;
   }
@@ -476,7 +479,12 @@ void add_bench_command(CLI::App& app, BenchOptions& options) {
           ->delimiter(',')
           ->capture_default_str(),
       cmd->add_flag("--loop-batch", options.loop_batch,
-                    "the reference's SIGMA_BATCH mode: same as --batching loop")};
+                    "the reference's SIGMA_BATCH mode: same as --batching loop"),
+      cmd->add_option("--tls", options.tls,
+                      "the parties' TCP link: none (plain), on (TLS 1.3), no-encryption (TLS "
+                      "handshake, then plain TCP); test credentials are made for each run")
+          ->delimiter(',')
+          ->capture_default_str()};
   for (CLI::Option* option : grid) option->excludes(sweep);
   grid[5]->excludes(grid[6]);
   cmd->add_option("--reps", options.reps, "measured repetitions per configuration (default 3)")

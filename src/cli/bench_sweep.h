@@ -19,16 +19,18 @@ struct BenchConfiguration {
   std::string nonlinear;
   std::string backend;
   bool loop;  // B batch-1 inferences (the reference's SIGMA_BATCH) instead of one batch-B one
+  std::string tls = "none";  // the parties' link (RunOptions::tls)
 
   std::string batching() const { return loop ? "loop" : "true"; }
-  // The file name stem: bert-tiny_s128_b2_sigma_cpu_true.
+  // The file name stem: bert-tiny_s128_b2_sigma_cpu_true, with _tls-on or _tls-no-encryption
+  // appended for a TLS link.
   std::string id() const {
-    return fmt::format("{}_s{}_b{}_{}_{}_{}", model, seq_len, batch, nonlinear, backend,
-                       batching());
+    return fmt::format("{}_s{}_b{}_{}_{}_{}{}", model, seq_len, batch, nonlinear, backend,
+                       batching(), tls == "none" ? "" : "_tls-" + tls);
   }
   std::string label() const {
-    return fmt::format("{} seq {} batch {} {} {} {}", model, seq_len, batch, nonlinear, backend,
-                       loop ? "loop" : "true-batch");
+    return fmt::format("{} seq {} batch {} {} {} {}{}", model, seq_len, batch, nonlinear, backend,
+                       loop ? "loop" : "true-batch", tls == "none" ? "" : " TLS " + tls);
   }
 };
 
@@ -45,7 +47,7 @@ struct Sweep {
 
 // Throws kIo for an unreadable sweep file; kParse for malformed JSON, an unknown key or a wrong
 // type; kInvalidArgument for an unknown model, a sequence longer than the model's positions, an
-// unknown family, backend or batching mode, or fewer than one rep.
+// unknown family, backend, batching mode or TLS setting, or fewer than one rep.
 Sweep make_sweep(const BenchOptions& options);
 
 }  // namespace fss::cli

@@ -171,6 +171,17 @@ TestPkiFiles test_pki_files(const std::filesystem::path& dir) {
   return files;
 }
 
+TlsOptions test_pki_party_options(const TestPkiFiles& files, int party, bool encrypt) {
+  TlsOptions tls;
+  tls.mode = TlsMode::kCertificates;
+  tls.ca_file = files.ca_cert;
+  tls.cert_file = files.party_cert[party];
+  tls.key_file = files.party_key[party];
+  tls.expected_peer = tls_party_name(1 - party);
+  tls.encrypt = encrypt;
+  return tls;
+}
+
 TestPkiFiles write_test_pki(const std::filesystem::path& dir, int days) {
   if (days < 1) fail(ErrorKind::kInvalidArgument, "certs: --days must be at least 1, not {}", days);
   const TestPkiFiles files = test_pki_files(dir);

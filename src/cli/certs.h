@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <string>
 
+#include "net/tls_channel.h"
+
 namespace fss::cli {
 
 // The files write_test_pki() creates in its directory.
@@ -23,6 +25,10 @@ TestPkiFiles test_pki_files(const std::filesystem::path& dir);
 // leaves none of them. Throws kInvalidArgument if days < 1 or any of the files exists already,
 // kIo if the directory or a file cannot be written.
 TestPkiFiles write_test_pki(const std::filesystem::path& dir, int days = 30);
+
+// Party `party`'s certificate-mode TLS options with `files`: its own certificate and key, the
+// CA, and the other party's name as the expected peer.
+TlsOptions test_pki_party_options(const TestPkiFiles& files, int party, bool encrypt);
 
 struct CertsOptions {
   std::string out_dir;

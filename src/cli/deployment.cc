@@ -3,6 +3,7 @@
 #include <charconv>
 #include <random>
 
+#include "cli/nonlinear_options.h"
 #include "core/error.h"
 #include "mpc/clear_engine.h"
 #include "nn/safetensors.h"
@@ -42,19 +43,26 @@ int64_t positive_integer(std::string_view value, std::string_view key, std::stri
 }  // namespace
 
 std::string RunConfiguration::text() const {
-  return fmt::format("run model={} batch={} seq={} nonlinear={}", model, batch, seq_len, nonlinear);
+  return fmt::format("run model={} batch={} seq={} nonlinear={}", model, batch, seq_len,
+                     nonlinear.describe());
 }
 
 RunConfiguration RunConfiguration::parse(std::string_view text, const std::string& source) {
   constexpr std::string_view kPrefix = "run";
   if (!text.starts_with(kPrefix))
     fail(ErrorKind::kParse, "{}: '{}' is not a run configuration", source, text);
-  const std::string_view fields = text.substr(kPrefix.size());
+  // The nonlinear choice holds spaces itself: it is the last field and runs to the end.
+  constexpr std::string_view kNonlinear = " nonlinear=";
+  const size_t nonlinear_at = text.find(kNonlinear);
+  if (nonlinear_at == std::string_view::npos)
+    fail(ErrorKind::kParse, "{}: run configuration '{}' lacks nonlinear", source, text);
+  const std::string_view fields = text.substr(kPrefix.size(), nonlinear_at - kPrefix.size());
   RunConfiguration run;
   run.model = field(fields, "model", text, source);
   run.batch = positive_integer(field(fields, "batch", text, source), "batch", text, source);
   run.seq_len = positive_integer(field(fields, "seq", text, source), "seq", text, source);
-  run.nonlinear = field(fields, "nonlinear", text, source);
+  run.nonlinear =
+      parse_nonlinear_description(text.substr(nonlinear_at + kNonlinear.size()), source);
   if (run.text() != text)
     fail(ErrorKind::kParse, "{}: run configuration '{}' is not in canonical form", source, text);
   return run;
@@ -62,10 +70,7 @@ RunConfiguration RunConfiguration::parse(std::string_view text, const std::strin
 
 const ModelConfig& RunConfiguration::validated_model() const {
   const ModelConfig& config = model_config(model);
-  if (nonlinear != "sigma")
-    fail(ErrorKind::kInvalidArgument,
-         "--nonlinear {}: this build has the SIGMA family only (SUF is not integrated yet)",
-         nonlinear);
+  nonlinear.validate();
   if (batch < 1 || seq_len < 1 || seq_len > config.max_positions)
     fail(ErrorKind::kInvalidArgument,
          "model {} takes sequences of 1 to {} tokens and a batch of at least 1; got seq {}, "
@@ -78,7 +83,7 @@ Program transformer_program(const RunConfiguration& run, const ForwardProgress& 
   const ModelConfig& config = run.validated_model();
   return [&config, run, progress](Engine& engine) {
     return std::vector<Masked>{
-        transformer_forward(engine, config, run.batch, run.seq_len, NonlinearChoice{}, progress)};
+        transformer_forward(engine, config, run.batch, run.seq_len, run.nonlinear, progress)};
   };
 }
 

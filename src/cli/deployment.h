@@ -11,6 +11,7 @@
 #include "mpc/local_run.h"
 #include "nn/embedding.h"
 #include "nn/model_config.h"
+#include "nn/nonlinear.h"
 #include "nn/transformer.h"
 #include "nn/weights.h"
 
@@ -24,15 +25,16 @@ struct RunConfiguration {
   std::string model;
   int64_t batch = 1;
   int64_t seq_len = 1;
-  std::string nonlinear = "sigma";
+  NonlinearChoice nonlinear;
 
-  // "run model=tiny-bert batch=1 seq=8 nonlinear=sigma": the canonical text whose SHA-256 is
-  // the configuration hash of the key streams, the role files and the handshake.
+  // "run model=tiny-bert batch=1 seq=8 nonlinear=sigma" (nonlinear= is NonlinearChoice::
+  // describe(), spaces included, always last): the canonical text whose SHA-256 is the
+  // configuration hash of the key streams, the role files and the handshake.
   std::string text() const;
   // Parses text(); throws kParse naming `source` if `text` is not of that form.
   static RunConfiguration parse(std::string_view text, const std::string& source);
-  // The model's configuration. Throws kInvalidArgument for an unknown model, a protocol family
-  // this build lacks, or a batch or sequence length outside what the model accepts.
+  // The model's configuration. Throws kInvalidArgument for an unknown model, nonlinear
+  // parameters out of range, or a batch or sequence length outside what the model accepts.
   const ModelConfig& validated_model() const;
 };
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "cli/backend_options.h"
 #include "cli/deployment.h"
 #include "cli/key_plan.h"
 #include "cli/preflight.h"
@@ -57,9 +58,8 @@ void add_keygen_command(CLI::App& app, KeygenOptions& options) {
   cmd->add_option("--batch", options.batch, "batch size")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 12))
       ->capture_default_str();
-  cmd->add_option("--nonlinear", options.nonlinear, "protocol family: sigma or suf")
-      ->check(CLI::IsMember({"sigma", "suf"}))
-      ->capture_default_str();
+  add_nonlinear_options(*cmd, options.nonlinear, /*with_families=*/true);
+  add_backend_options(*cmd, options.backend, options.device);
   cmd->add_option("--out", options.out_dir, "directory for the three files")->required();
   cmd->add_option("--seed", options.seed, "seed of the dealer's masks (default: random)");
   cmd->add_flag("--quiet", options.quiet, "no progress line");
@@ -68,8 +68,11 @@ void add_keygen_command(CLI::App& app, KeygenOptions& options) {
 int run_keygen(const KeygenOptions& options) {
   // A file size limit must end keygen with an error, not kill it with SIGXFSZ.
   std::signal(SIGXFSZ, SIG_IGN);
-  const RunConfiguration run{options.model, options.batch, options.seq_len, options.nonlinear};
+  const RunConfiguration run{options.model, options.batch, options.seq_len,
+                             resolve_nonlinear(options.nonlinear)};
   const ModelConfig& config = run.validated_model();
+  std::unique_ptr<Backend> gpu_backend;
+  Backend& backend = select_backend(options.backend, options.device, gpu_backend);
   const uint64_t activations = activation_bytes_estimate(config, run.batch, run.seq_len);
   require_memory("keygen", activations,
                  fmt::format("activation estimate {:.3f} GB", activations / 1e9));
@@ -107,7 +110,10 @@ int run_keygen(const KeygenOptions& options) {
   const Program program = transformer_program(run, [&](int layer, int layers) {
     progress.show(fmt::format("keygen: layer {}/{}", layer, layers));
   });
-  const std::vector<Masked> output_masks = program(dealer);
+  const std::vector<Masked> output_masks = [&] {
+    const BackendScope on_backend(backend);
+    return program(dealer);
+  }();
   progress.done();
   uint64_t key_bytes[2];
   for (int party = 0; party < 2; ++party) {
@@ -130,6 +136,7 @@ int run_keygen(const KeygenOptions& options) {
   const nlohmann::json summary = {
       {"command", "keygen"},
       {"configuration", run.text()},
+      {"backend", backend.name()},
       {"run_id", hex(run_id)},
       {"key_bytes", {key_bytes[0], key_bytes[1]}},
       {"planned_key_bytes", plan.key_file_bytes},

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 
@@ -74,6 +75,40 @@ void resolve_parameter(const std::optional<int>& flag, const char* flag_name,
          range.hi);
 }
 
+// One "name=sigma" or "name=suf(key=value,...)" term of describe(): sets `module` and, for
+// SUF, the `parameters` (key and field, in describe()'s order).
+void parse_module_term(std::string_view term, const char* name,
+                       const std::vector<std::pair<const char*, int*>>& parameters,
+                       NonlinearFamily& module, std::string_view text, const std::string& source) {
+  const auto bad = [&](std::string_view why) {
+    fail(ErrorKind::kParse, "{}: nonlinear choice '{}': {}", source, text, why);
+  };
+  const std::string prefix = std::string(name) + "=";
+  if (!term.starts_with(prefix)) bad(fmt::format("expected '{}...', found '{}'", prefix, term));
+  std::string_view family = term.substr(prefix.size());
+  if (family == "sigma") {
+    module = NonlinearFamily::kSigma;
+    return;
+  }
+  if (!family.starts_with("suf(") || !family.ends_with(")"))
+    bad(fmt::format("{} is neither sigma nor suf(...)", name));
+  module = NonlinearFamily::kSuf;
+  std::string_view list = family.substr(4, family.size() - 5);
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    const auto [key, value] = parameters[i];
+    const std::string key_prefix = std::string(key) + "=";
+    if (!list.starts_with(key_prefix)) bad(fmt::format("{} lacks {}", name, key));
+    list.remove_prefix(key_prefix.size());
+    const size_t end = i + 1 < parameters.size() ? list.find(',') : list.size();
+    if (end == std::string_view::npos)
+      bad(fmt::format("{} lacks {}", name, parameters[i + 1].first));
+    const auto [rest, error] = std::from_chars(list.data(), list.data() + end, *value);
+    if (error != std::errc() || rest != list.data() + end)
+      bad(fmt::format("{} is not an integer", key));
+    list.remove_prefix(std::min(end + 1, list.size()));
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> process_environment(const char* name) {
@@ -140,6 +175,60 @@ NonlinearChoice resolve_nonlinear(const NonlinearFlags& flags,
                     kIntervalsRange, choice.silu_intervals);
   choice.validate();
   return choice;
+}
+
+NonlinearChoice parse_nonlinear_description(std::string_view text, const std::string& source) {
+  NonlinearChoice choice;
+  if (text == "sigma") return choice;
+  std::vector<std::string_view> terms;
+  for (size_t start = 0; start <= text.size();) {
+    const size_t space = std::min(text.find(' ', start), text.size());
+    terms.push_back(text.substr(start, space - start));
+    start = space + 1;
+  }
+  if (terms.size() != 3)
+    fail(ErrorKind::kParse,
+         "{}: nonlinear choice '{}': expected 'sigma' or 'softmax=... layernorm=... "
+         "activation=...'",
+         source, text);
+  parse_module_term(terms[0], "softmax",
+                    {{"nexp_bits", &choice.nexp_bits}, {"inv_bits", &choice.inv_bits}},
+                    choice.softmax, text, source);
+  parse_module_term(terms[1], "layernorm", {{"rsqrt_bits", &choice.rsqrt_bits}}, choice.layernorm,
+                    text, source);
+  parse_module_term(
+      terms[2], "activation",
+      {{"gelu_intervals", &choice.gelu_intervals}, {"silu_intervals", &choice.silu_intervals}},
+      choice.activation, text, source);
+  try {
+    choice.validate();
+  } catch (const Error& e) {
+    fail(ErrorKind::kParse, "{}: nonlinear choice '{}': {}", source, text, e.what());
+  }
+  if (choice.describe() != text)
+    fail(ErrorKind::kParse, "{}: nonlinear choice '{}' is not in canonical form ('{}')", source,
+         text, choice.describe());
+  return choice;
+}
+
+std::vector<std::string> nonlinear_arguments(const NonlinearChoice& choice) {
+  std::vector<std::string> arguments = {"--nonlinear", "sigma"};
+  std::string suf_modules;
+  for (const auto& [name, family] :
+       {std::pair{"softmax", choice.softmax}, std::pair{"layernorm", choice.layernorm},
+        std::pair{"activation", choice.activation}}) {
+    if (family != NonlinearFamily::kSuf) continue;
+    if (!suf_modules.empty()) suf_modules += ',';
+    suf_modules += name;
+  }
+  if (!suf_modules.empty()) arguments.insert(arguments.end(), {"--suf", suf_modules});
+  for (const auto& [flag, value] : {std::pair{"--suf-nexp-bits", choice.nexp_bits},
+                                    std::pair{"--suf-inv-bits", choice.inv_bits},
+                                    std::pair{"--suf-rsqrt-bits", choice.rsqrt_bits},
+                                    std::pair{"--suf-gelu-intervals", choice.gelu_intervals},
+                                    std::pair{"--suf-silu-intervals", choice.silu_intervals}})
+    arguments.insert(arguments.end(), {flag, std::to_string(value)});
+  return arguments;
 }
 
 }  // namespace fss::cli

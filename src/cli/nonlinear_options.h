@@ -10,6 +10,8 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "nn/nonlinear.h"
 
@@ -39,5 +41,14 @@ void add_nonlinear_options(CLI::App& command, NonlinearFlags& flags, bool with_f
 // variable that is not 0/1 or not an integer, or a parameter out of NonlinearChoice's range.
 NonlinearChoice resolve_nonlinear(const NonlinearFlags& flags,
                                   const EnvironmentLookup& environment = process_environment);
+
+// The inverse of NonlinearChoice::describe() (the run configuration's `nonlinear=` text, read
+// back by the role programs). Throws kParse naming `source` unless `text` is describe()'s
+// canonical output for a choice whose parameters lie in their ranges.
+NonlinearChoice parse_nonlinear_description(std::string_view text, const std::string& source);
+
+// Command-line flags that make resolve_nonlinear() return `choice` whatever the environment
+// holds (`run --processes` hands them to keygen).
+std::vector<std::string> nonlinear_arguments(const NonlinearChoice& choice);
 
 }  // namespace fss::cli

@@ -7,7 +7,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
+#include "cli/backend_options.h"
 #include "cli/deployment.h"
 #include "cli/handshake.h"
 #include "cli/preflight.h"
@@ -17,6 +19,7 @@
 #include "core/error.h"
 #include "mpc/party_engine.h"
 #include "net/tcp_channel.h"
+#include "net/tls_channel.h"
 
 namespace fss::cli {
 namespace {
@@ -49,16 +52,73 @@ void say(const PartyOptions& options, const std::string& text) {
   std::fflush(stdout);  // a supervisor (tests, `run --processes`) watches these lines
 }
 
+// The TLS settings of the options, or nullopt with --insecure-plain-tcp. Throws
+// kInvalidArgument for a missing, incomplete or contradictory set of TLS options.
+std::optional<TlsOptions> tls_options(const PartyOptions& options) {
+  const bool any_certificate_file =
+      !options.tls_ca.empty() || !options.tls_cert.empty() || !options.tls_key.empty();
+  const bool psk = !options.tls_psk.empty();
+  if (options.insecure_plain_tcp) {
+    if (any_certificate_file || psk || options.no_encryption)
+      fail(ErrorKind::kInvalidArgument,
+           "party: --insecure-plain-tcp cannot be combined with --tls-* or --no-encryption");
+    return std::nullopt;
+  }
+  if (!any_certificate_file && !psk)
+    fail(ErrorKind::kInvalidArgument,
+         "party: the link to the other party must be authenticated: give --tls-ca, --tls-cert "
+         "and --tls-key, or --tls-psk (`fssformer certs --out DIR` makes test credentials), or "
+         "--insecure-plain-tcp");
+  if (any_certificate_file && psk)
+    fail(ErrorKind::kInvalidArgument,
+         "party: give either --tls-ca, --tls-cert and --tls-key or --tls-psk, not both");
+  TlsOptions tls;
+  tls.encrypt = !options.no_encryption;
+  if (psk) {
+    tls.mode = TlsMode::kPsk;
+    tls.psk_file = options.tls_psk;
+    return tls;
+  }
+  for (const auto& [flag, value] :
+       {std::pair{"--tls-ca", &options.tls_ca}, std::pair{"--tls-cert", &options.tls_cert},
+        std::pair{"--tls-key", &options.tls_key}})
+    if (value->empty())
+      fail(ErrorKind::kInvalidArgument,
+           "party: certificate mode needs --tls-ca, --tls-cert and --tls-key; {} is missing", flag);
+  tls.mode = TlsMode::kCertificates;
+  tls.ca_file = options.tls_ca;
+  tls.cert_file = options.tls_cert;
+  tls.key_file = options.tls_key;
+  tls.expected_peer = tls_party_name(1 - options.party);
+  return tls;
+}
+
+// How the link is protected, for the party's report.
+std::string link_description(const std::optional<TlsOptions>& tls) {
+  if (!tls) return "plain TCP, insecure";
+  const std::string authentication =
+      tls->mode == TlsMode::kPsk ? "pre-shared key" : "certificate of " + tls->expected_peer;
+  return tls->encrypt ? fmt::format("TLS 1.3, {}", authentication)
+                      : fmt::format("TLS 1.3 handshake ({}), then unencrypted", authentication);
+}
+
 // Connects as the options say; `address` is the parsed --listen or --peer.
-std::unique_ptr<Channel> connect_to_peer(const PartyOptions& options, const HostPort& address) {
+std::unique_ptr<Channel> connect_to_peer(const PartyOptions& options, const HostPort& address,
+                                         const std::optional<TlsOptions>& tls) {
   TcpOptions tcp;
   tcp.timeout = std::chrono::milliseconds(options.timeout_ms);
   tcp.connect_deadline = tcp.timeout;
   if (!options.listen.empty()) {
+    if (tls) {
+      TlsListener listener(address.host, address.port, *tls);
+      say(options, fmt::format("listening on {}:{}", address.host, listener.port()));
+      return listener.accept(tcp);
+    }
     TcpListener listener(address.host, address.port);
     say(options, fmt::format("listening on {}:{}", address.host, listener.port()));
     return listener.accept(tcp);
   }
+  if (tls) return tls_connect(address.host, address.port, tcp, *tls);
   return tcp_connect(address.host, address.port, tcp);
 }
 
@@ -97,6 +157,17 @@ void add_party_command(CLI::App& app, PartyOptions& options) {
       ->capture_default_str();
   cmd->add_flag("--allow-key-reuse", options.allow_key_reuse,
                 "accept a key file that was already used (benchmarks only: insecure)");
+  add_backend_options(*cmd, options.backend, options.device);
+  cmd->add_option("--tls-ca", options.tls_ca, "CA certificate (PEM) that signed the peer's");
+  cmd->add_option("--tls-cert", options.tls_cert,
+                  "this party's certificate (PEM), naming fssformer-party-<party>");
+  cmd->add_option("--tls-key", options.tls_key, "this party's private key (PEM)");
+  cmd->add_option("--tls-psk", options.tls_psk,
+                  "pre-shared key file (64 hex digits) instead of certificates");
+  cmd->add_flag("--no-encryption", options.no_encryption,
+                "authenticated TLS handshake, then plain TCP (benchmarks on a trusted link only)");
+  cmd->add_flag("--insecure-plain-tcp", options.insecure_plain_tcp,
+                "no TLS: the link is neither authenticated nor encrypted (tests only)");
 }
 
 int run_party_command(const PartyOptions& options) {
@@ -104,6 +175,17 @@ int run_party_command(const PartyOptions& options) {
     fail(ErrorKind::kInvalidArgument, "party: give exactly one of --listen and --peer");
   const HostPort address = options.listen.empty() ? parse_host_port(options.peer, "--peer")
                                                   : parse_host_port(options.listen, "--listen");
+  const std::optional<TlsOptions> tls = tls_options(options);
+  if (!tls)
+    fmt::print(stderr,
+               "fssformer: warning: --insecure-plain-tcp: the link to the other party is neither "
+               "authenticated nor encrypted; for tests on a trusted machine only\n");
+  else if (!tls->encrypt)
+    fmt::print(stderr,
+               "fssformer: warning: --no-encryption: after the authenticated handshake the link "
+               "is plain TCP, without confidentiality or integrity; for a trusted link only\n");
+  std::unique_ptr<Backend> gpu_backend;
+  Backend& backend = select_backend(options.backend, options.device, gpu_backend);
   const fs::path keys_path = options.keys_path;
   const RoleFile input = read_role_file(options.input_path, RoleFileKind::kMaskedInputs);
   const RunConfiguration run = RunConfiguration::parse(input.config_text, options.input_path);
@@ -129,7 +211,7 @@ int run_party_command(const PartyOptions& options) {
   const bool reused = is_consumed(keys_path);
   if (reused && !options.allow_key_reuse) fail_already_used(keys_path, "key file");
 
-  const std::unique_ptr<Channel> peer = connect_to_peer(options, address);
+  const std::unique_ptr<Channel> peer = connect_to_peer(options, address, tls);
   exchange_hello(*peer, {kPartyProtocolVersion, options.party, run.text(), keys.run_id()});
   // Marked after the handshake, which sends nothing key-dependent, and before the first
   // message that is: a refused peer leaves the keys usable, a crash from here on does not.
@@ -141,9 +223,10 @@ int run_party_command(const PartyOptions& options) {
                               ::getpid()));
   }
   peer->reset_stats();
-  say(options, fmt::format("connected to {}, handshake ok ({}), online phase", peer->peer_name(),
-                           run.text()));
+  say(options, fmt::format("connected to {} over {}, handshake ok ({}), online phase",
+                           peer->peer_name(), link_description(tls), run.text()));
 
+  const BackendScope on_backend(backend);
   PartyEngine engine(options.party, keys, *peer);
   for (const Tensor& t : input.inputs) engine.provide_input(t);
   const auto start = std::chrono::steady_clock::now();
@@ -171,6 +254,8 @@ int run_party_command(const PartyOptions& options) {
     write_metrics_json(options.json_path, {{"command", "party"},
                                            {"party", options.party},
                                            {"configuration", run.text()},
+                                           {"link", link_description(tls)},
+                                           {"backend", backend.name()},
                                            {"online_ms", 1e3 * online_seconds},
                                            {"bytes_sent", stats.bytes_sent},
                                            {"bytes_received", stats.bytes_received},

@@ -18,7 +18,9 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/certs.h"
 #include "cli/deployment.h"
+#include "cli/temporary_directory.h"
 #include "core/error.h"
 
 namespace fss::cli {
@@ -133,24 +135,6 @@ class Child {
   std::optional<int> status_;
 };
 
-class TemporaryDirectory {
- public:
-  TemporaryDirectory() {
-    std::string name = (fs::temp_directory_path() / "fssformer_run_XXXXXX").string();
-    if (::mkdtemp(name.data()) == nullptr)
-      fail(ErrorKind::kIo, "cannot create a temporary directory {}", name);
-    path_ = name;
-  }
-  ~TemporaryDirectory() {
-    std::error_code ignored;  // nothing useful to do if cleanup fails
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
-
 // Waits for party 0's "listening on HOST:PORT" line and returns the port. No deadline of its
 // own: party 0 first verifies its key file (seconds for large keys) and ends by itself on any
 // error, including no peer within its --timeout-ms.
@@ -203,6 +187,8 @@ LocalRunResult run_in_processes(const RunOptions& options, uint64_t seed, const 
   const fs::path& d = dir.path();
   const std::string seed_text = std::to_string(seed);
   const std::string timeout = std::to_string(options.timeout_ms);
+  const std::vector<std::string> backend_args = {"--backend", options.backend, "--device",
+                                                 std::to_string(options.device)};
   std::vector<std::string> keygen_args = {"keygen",
                                           "--model",
                                           options.model,
@@ -210,12 +196,14 @@ LocalRunResult run_in_processes(const RunOptions& options, uint64_t seed, const 
                                           std::to_string(options.seq_len),
                                           "--batch",
                                           std::to_string(options.batch),
-                                          "--nonlinear",
-                                          "sigma",
                                           "--out",
                                           d.string(),
                                           "--seed",
                                           seed_text};
+  const std::vector<std::string> nonlinear_args =
+      nonlinear_arguments(resolve_nonlinear(options.nonlinear));
+  keygen_args.insert(keygen_args.end(), nonlinear_args.begin(), nonlinear_args.end());
+  keygen_args.insert(keygen_args.end(), backend_args.begin(), backend_args.end());
   if (options.quiet) keygen_args.push_back("--quiet");
   {
     Child keygen("keygen", keygen_args, d);
@@ -235,6 +223,10 @@ LocalRunResult run_in_processes(const RunOptions& options, uint64_t seed, const 
   }
   Child("client share", share_args, d).expect_success();
 
+  // The role programs' own default: a TLS link, here with test credentials made for this run.
+  const std::string tls = tls_setting(options);
+  std::optional<TestPkiFiles> pki;
+  if (tls != "none") pki = write_test_pki(d / "tls", /*days=*/1);
   const auto party_args = [&](int party) {
     std::vector<std::string> args = {"party",
                                      "--party",
@@ -249,6 +241,15 @@ LocalRunResult run_in_processes(const RunOptions& options, uint64_t seed, const 
                                      (d / fmt::format("metrics_p{}.json", party)).string(),
                                      "--timeout-ms",
                                      timeout};
+    args.insert(args.end(), backend_args.begin(), backend_args.end());
+    if (tls == "none") {
+      args.push_back("--insecure-plain-tcp");
+    } else {
+      args.insert(args.end(),
+                  {"--tls-ca", pki->ca_cert.string(), "--tls-cert", pki->party_cert[party].string(),
+                   "--tls-key", pki->party_key[party].string()});
+      if (tls == "no-encryption") args.push_back("--no-encryption");
+    }
     return args;
   };
   std::vector<std::string> args0 = party_args(0);

@@ -1,8 +1,10 @@
 #pragma once
 // `fssformer run --processes`: the same run as thread mode, but keygen, client share, party 0,
 // party 1 and client reconstruct run as child processes of this binary (/proc/self/exe) that
-// exchange files in a temporary directory and talk TCP on loopback. Children die with the
-// parent (PR_SET_PDEATHSIG) and are killed when a sibling fails; the directory is removed.
+// exchange files in a temporary directory and talk on loopback: TLS 1.3 with test credentials
+// made in that directory unless options.tls says otherwise, with options' nonlinear choice and
+// backend. Children die with the parent (PR_SET_PDEATHSIG) and are killed when a sibling fails;
+// the directory is removed.
 #include <cstdint>
 #include <span>
 

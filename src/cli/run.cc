@@ -8,11 +8,13 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "cli/backend_options.h"
+#include "cli/certs.h"
 #include "cli/processes.h"
 #include "cli/progress_line.h"
+#include "cli/temporary_directory.h"
 #include "core/error.h"
 #include "crypto/backend.h"
-#include "cuda/cuda_backend.h"
 #include "cuda/devices.h"
 #include "mpc/local_run.h"
 #include "mpc/party_engine.h"
@@ -31,25 +33,22 @@ double gb(uint64_t bytes) { return static_cast<double>(bytes) / 1e9; }
 
 }  // namespace
 
+std::string tls_setting(const RunOptions& options) {
+  return options.tls.value_or(options.processes ? "on" : "none");
+}
+
 void check_supported(const RunOptions& options) {
   resolve_nonlinear(options.nonlinear).validate();
+  if (options.processes && options.channel != "tcp")
+    fail(ErrorKind::kInvalidArgument, "--processes needs --channel tcp (parties are processes)");
+  if (tls_setting(options) != "none" && options.channel != "tcp")
+    fail(ErrorKind::kInvalidArgument, "--tls {}: TLS needs --channel tcp", tls_setting(options));
   if (options.backend == "cuda") {
     const gpu::DeviceList gpus = gpu::list_devices();
     if (gpus.devices.empty())
       fail(ErrorKind::kInvalidArgument, "--backend cuda: no usable GPU ({})", gpus.reason);
   }
 }
-
-namespace {
-
-// The backend the run's gates use: the CPU's, or a GPU's that `owned` keeps alive.
-Backend& select_backend(const RunOptions& options, std::unique_ptr<Backend>& owned) {
-  if (options.backend == "cpu") return cpu_backend();
-  owned = gpu::make_cuda_backend(options.device);
-  return *owned;
-}
-
-}  // namespace
 
 void add_run_command(CLI::App& app, RunOptions& options) {
   CLI::App* cmd = app.add_subcommand(
@@ -67,24 +66,22 @@ void add_run_command(CLI::App& app, RunOptions& options) {
   cmd->add_option("--batch", options.batch, "batch size (a real tensor dimension)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 12))
       ->capture_default_str();
-  cmd->add_option("--backend", options.backend,
-                  "cpu or cuda (FSS evaluation, key generation and matmul on the GPU)")
-      ->check(CLI::IsMember({"cpu", "cuda"}))
-      ->capture_default_str();
-  cmd->add_option("--device", options.device, "GPU index for --backend cuda")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  add_backend_options(*cmd, options.backend, options.device);
   add_nonlinear_options(*cmd, options.nonlinear, /*with_families=*/true);
   cmd->add_option("--seed", options.seed, "seed of masks, weights and tokens (default: random)");
   cmd->add_option("--channel", options.channel, "tcp (loopback) or memory")
       ->check(CLI::IsMember({"tcp", "memory"}))
       ->capture_default_str();
+  cmd->add_option("--tls", options.tls,
+                  "the parties' link: none (plain TCP), on (TLS 1.3, test credentials made for "
+                  "the run) or no-encryption (TLS handshake, then plain TCP); default on with "
+                  "--processes, else none")
+      ->check(CLI::IsMember({"none", "on", "no-encryption"}));
   cmd->add_option("--timeout-ms", options.timeout_ms, "network timeout")->capture_default_str();
   cmd->add_option("--json", options.json_path, "write the metrics as JSON to this file");
   cmd->add_flag("--quiet", options.quiet, "no progress line");
   cmd->add_flag("--processes", options.processes,
-                "run keygen, party 0, party 1 and the client as separate processes (TCP; SIGMA on "
-                "the CPU backend)");
+                "run keygen, party 0, party 1 and the client as separate processes (TCP)");
 }
 
 PreparedModel prepare_model(const RunOptions& options, uint64_t seed) {
@@ -114,7 +111,7 @@ SecureInference run_secure_inference(const RunOptions& options, const PreparedMo
   const ModelConfig& config = *model.config;
   const NonlinearChoice nonlinear = resolve_nonlinear(options.nonlinear);
   std::unique_ptr<Backend> gpu_backend;
-  Backend& backend = select_backend(options, gpu_backend);
+  Backend& backend = select_backend(options.backend, options.device, gpu_backend);
   std::vector<Tensor> inputs = {embed_tokens(config, model.weights, tokens)};
   for (Tensor& w : secret_weight_values(config, model.weights)) inputs.push_back(std::move(w));
   const Program program = [&](Engine& engine) {
@@ -135,10 +132,14 @@ SecureInference run_secure_inference(const RunOptions& options, const PreparedMo
   run_options.backend = &backend;
   run_options.config = fmt::format("run model={} batch={} seq={} nonlinear={}", config.name,
                                    tokens.batch, tokens.length, nonlinear.describe());
-  if (options.processes && (nonlinear.summary() != "sigma" || options.backend != "cpu"))
-    fail(ErrorKind::kInvalidArgument,
-         "--processes runs the SIGMA family on the CPU backend only (the role programs do not "
-         "take --nonlinear suf or --backend cuda yet)");
+  const std::string tls = tls_setting(options);
+  std::optional<TemporaryDirectory> credentials_dir;
+  if (!options.processes && tls != "none") {
+    credentials_dir.emplace();
+    const TestPkiFiles pki = write_test_pki(credentials_dir->path() / "tls", /*days=*/1);
+    run_options.tls = std::array<TlsOptions, 2>{test_pki_party_options(pki, 0, tls == "on"),
+                                                test_pki_party_options(pki, 1, tls == "on")};
+  }
   SecureInference inference{tokens.batch,
                             options.processes
                                 ? run_in_processes(options, mask_seed.lo, program, inputs)
@@ -213,6 +214,7 @@ nlohmann::json inference_json(const RunOptions& options, uint64_t seed,
           {"nonlinear_config", nonlinear.describe()},
           {"backend", options.backend},
           {"channel", options.channel},
+          {"tls", tls_setting(options)},
           {"seed", seed},
           {"ring", {{"n", config.fixed_point.n}, {"f", config.fixed_point.f}}},
           {"per_inference", {{"parties", parties}, {"keygen_s", run.dealer_seconds * per}}},
@@ -253,8 +255,9 @@ int run_inference(const RunOptions& options) {
       "channel {}, seed {}\nnonlinear: {}\n",
       config.name, model_family_name(config.family), options.batch, options.seq_len,
       config.fixed_point.n, config.fixed_point.f, options.backend,
-      options.processes ? "tcp, separate processes" : options.channel, seed,
-      resolve_nonlinear(options.nonlinear).describe());
+      fmt::format("{}{}, TLS {}", options.channel, options.processes ? ", separate processes" : "",
+                  tls_setting(options)),
+      seed, resolve_nonlinear(options.nonlinear).describe());
   fmt::print("CPU threads: {}; weights {}: {:.1f} s to prepare\n\n", omp_get_max_threads(),
              options.weights_path.empty() ? "random" : options.weights_path, model.seconds);
   fmt::print("{:<22} {:>14} {:>14}\n", "per inference", "P0", "P1");

@@ -33,6 +33,10 @@ struct RunOptions {
   NonlinearFlags nonlinear;  // resolved with the environment (nonlinear_options.h)
   std::optional<uint64_t> seed;
   std::string channel = "tcp";  // tcp | memory
+  // The parties' TCP link: "none" (plain), "on" (TLS 1.3 with test credentials made for the
+  // run) or "no-encryption" (the TLS handshake, then plain TCP); unset: "on" with --processes
+  // (the role programs' default), else "none".
+  std::optional<std::string> tls;
   int timeout_ms = 120'000;
   std::string json_path;
   bool quiet = false;      // no progress line
@@ -44,8 +48,11 @@ void add_run_command(CLI::App& app, RunOptions& options);
 int run_inference(const RunOptions& options);
 
 // Throws kInvalidArgument, naming the option, for a backend or protocol family this build
-// cannot run; `bench` reports such configurations as unavailable.
+// cannot run, or TLS without TCP; `bench` reports such configurations as unavailable.
 void check_supported(const RunOptions& options);
+
+// options.tls, or its default for options.processes.
+std::string tls_setting(const RunOptions& options);
 
 // A model's weights in float64 (the reference) and fixed point (the secure run).
 struct PreparedModel {

@@ -6,6 +6,7 @@
 #include "mpc/dealer_engine.h"
 #include "mpc/party_engine.h"
 #include "net/tcp_channel.h"
+#include "net/tls_channel.h"
 
 namespace fss {
 namespace {
@@ -49,6 +50,14 @@ std::pair<std::unique_ptr<Channel>, std::unique_ptr<Channel>> connect_pair(
   TcpOptions tcp;
   tcp.timeout = options.timeout;
   tcp.connect_deadline = options.timeout;
+  if (options.tls) {
+    TlsListener listener("127.0.0.1", 0, (*options.tls)[0]);
+    auto connecting = std::async(std::launch::async, [&] {
+      return tls_connect("127.0.0.1", listener.port(), tcp, (*options.tls)[1]);
+    });
+    auto accepted = listener.accept(tcp);
+    return {std::move(accepted), connecting.get()};
+  }
   TcpListener listener("127.0.0.1", 0);
   auto connecting = std::async(std::launch::async,
                                [&] { return tcp_connect("127.0.0.1", listener.port(), tcp); });

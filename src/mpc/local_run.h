@@ -3,9 +3,11 @@
 // streams in memory), and P0 and P1 on two threads over an in-process channel pair or TCP on
 // loopback. The parties' outputs are reconstructed with the dealer's masks so that callers
 // (tests, selftest, `fssformer run`) can compare them with the clear outputs bit for bit.
+#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@
 #include "mpc/cost.h"
 #include "mpc/engine.h"
 #include "net/channel.h"
+#include "net/tls_channel.h"
 
 namespace fss {
 
@@ -29,6 +32,8 @@ struct LocalRunOptions {
   // Where the dealer's and the parties' gates run their bulk operations (crypto/backend.h);
   // nullptr: the CPU.
   Backend* backend = nullptr;
+  // With tcp: the TLS options of P0 (listens) and P1 (connects); nullopt: plain TCP.
+  std::optional<std::array<TlsOptions, 2>> tls = std::nullopt;
 };
 
 struct LocalRunResult {

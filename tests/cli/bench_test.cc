@@ -157,6 +157,53 @@ TEST_F(BenchTest, UnavailableConfigurationsAreReportedNotMeasured) {
   }
 }
 
+// The parties' link as a sweep dimension: each setting is measured, bit-exact, with the same
+// bytes and rounds (TLS framing is not counted), and labelled in ids, JSON and tables.
+TEST_F(BenchTest, TlsSettingsAreMeasuredSideBySide) {
+  const Outcome outcome = run(
+      "bench --models tiny-bert --seq 4 --tls none,on,no-encryption --reps 1 --warmup 0 --quiet "
+      "--out " +
+      out());
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  const json merged = read_json(fs::path(out()) / "bench.json");
+  const json& configurations = merged.at("configurations");
+  ASSERT_EQ(configurations.size(), 3u);
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"none", "tiny-bert_s4_b1_sigma_cpu_true"},
+      {"on", "tiny-bert_s4_b1_sigma_cpu_true_tls-on"},
+      {"no-encryption", "tiny-bert_s4_b1_sigma_cpu_true_tls-no-encryption"}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const json& c = configurations.at(i);
+    SCOPED_TRACE(expected[i].first);
+    EXPECT_EQ(c.at("tls"), expected[i].first);
+    EXPECT_EQ(c.at("id"), expected[i].second);
+    EXPECT_EQ(c.at("status"), "ok");
+    EXPECT_TRUE(c.at("check").at("bit_exact").get<bool>());
+    EXPECT_EQ(c.at("reps_measured").at(0).at("runs").at(0).at("tls"), expected[i].first);
+    for (const char* figure : {"bytes_sent", "rounds"})
+      EXPECT_EQ(c.at("summary").at("parties").at(0).at(figure).at("median"),
+                configurations.at(0).at("summary").at("parties").at(0).at(figure).at("median"))
+          << figure;
+  }
+  EXPECT_NE(outcome.output.find("true batching, TLS on"), std::string::npos) << outcome.output;
+}
+
+TEST_F(BenchTest, TlsNeedsTcp) {
+  const Outcome outcome =
+      run("bench --models tiny-bert --seq 4 --tls on --channel memory "
+          "--reps 1 --warmup 0 --quiet --out " +
+          out());
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  const json c = read_json(fs::path(out()) / "bench.json").at("configurations").at(0);
+  EXPECT_EQ(c.at("status"), "unavailable");
+  EXPECT_EQ(c.at("reason"), "--tls on: TLS needs --channel tcp");
+}
+
+TEST_F(BenchTest, UnknownTlsSetting) {
+  expect_one_error_line(run("bench --models tiny-bert --seq 4 --tls maybe --out " + out()),
+                        "TLS setting (tls) 'maybe'");
+}
+
 TEST_F(BenchTest, SweepFileGridsAreMergedWithoutDuplicates) {
   const fs::path sweep = write_file("sweep.json", R"({
     "description": "two grids sharing tiny-bert seq 4 batch 2",

@@ -110,5 +110,71 @@ TEST(NonlinearOptions, BadValuesAreClearErrors) {
   EXPECT_EQ(resolve({.inv_bits = 9}, {{"SUF_INV_BITS", "junk"}}).inv_bits, 9);
 }
 
+// Every family per module and a few parameter values: describe() read back gives the same
+// choice, and the flags of nonlinear_arguments() resolve to it whatever the environment says.
+TEST(NonlinearOptions, DescriptionAndArgumentsRoundTrip) {
+  const Environment hostile{{"SUF_SOFTMAX", "1"},    {"SUF_LAYERNORM", "1"},
+                            {"SUF_ACTIVATION", "1"}, {"SUF_NEXP_BITS", "3"},
+                            {"SUF_INV_BITS", "4"},   {"SUF_RSQRT_BITS", "6"}};
+  for (int modules = 0; modules < 8; ++modules) {
+    for (int parameters = 0; parameters < 2; ++parameters) {
+      NonlinearChoice choice;
+      choice.softmax = modules & 1 ? kSuf : kSigma;
+      choice.layernorm = modules & 2 ? kSuf : kSigma;
+      choice.activation = modules & 4 ? kSuf : kSigma;
+      if (parameters == 1) {
+        choice.nexp_bits = 12;
+        choice.inv_bits = 7;
+        choice.rsqrt_bits = 11;
+        choice.gelu_intervals = 64;
+        choice.silu_intervals = 4096;
+      }
+      SCOPED_TRACE(choice.describe());
+      const NonlinearChoice parsed = parse_nonlinear_description(choice.describe(), "test");
+      EXPECT_EQ(parsed.describe(), choice.describe());
+      EXPECT_EQ(parsed.softmax, choice.softmax);
+      EXPECT_EQ(parsed.layernorm, choice.layernorm);
+      EXPECT_EQ(parsed.activation, choice.activation);
+      std::vector<std::string> arguments = {"command"};
+      for (const std::string& a : nonlinear_arguments(choice)) arguments.push_back(a);
+      CLI::App app;
+      NonlinearFlags flags;
+      add_nonlinear_options(app, flags, /*with_families=*/true);
+      std::vector<const char*> argv;
+      for (const std::string& a : arguments) argv.push_back(a.c_str());
+      app.parse(static_cast<int>(argv.size()), argv.data());
+      EXPECT_EQ(resolve(flags, hostile), choice);
+    }
+  }
+}
+
+TEST(NonlinearOptions, DescriptionsThatAreNotCanonicalAreParseErrors) {
+  const auto expect_parse_error = [](const std::string& text, const std::string& needle) {
+    try {
+      parse_nonlinear_description(text, "keys.fss");
+      ADD_FAILURE() << "accepted '" << text << "'";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.kind(), ErrorKind::kParse) << text;
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("keys.fss"), std::string::npos) << e.what();
+    }
+  };
+  expect_parse_error("suf", "expected 'sigma' or");
+  expect_parse_error("softmax=sigma layernorm=sigma activation=sigma", "not in canonical form");
+  expect_parse_error("softmax=suf(nexp_bits=10) layernorm=sigma activation=sigma",
+                     "softmax lacks inv_bits");
+  expect_parse_error("softmax=suf(nexp_bits=x,inv_bits=10) layernorm=sigma activation=sigma",
+                     "nexp_bits is not an integer");
+  expect_parse_error("softmax=suf(nexp_bits=99,inv_bits=10) layernorm=sigma activation=sigma",
+                     "out of range");
+  expect_parse_error("layernorm=sigma softmax=suf(nexp_bits=10,inv_bits=10) activation=sigma",
+                     "expected 'softmax=...'");
+  expect_parse_error("softmax=fast layernorm=sigma activation=sigma", "neither sigma nor suf");
+  expect_parse_error(
+      "softmax=sigma layernorm=sigma activation=suf(gelu_intervals=256,"
+      "silu_intervals=1024) extra",
+      "expected 'sigma' or");
+}
+
 }  // namespace
 }  // namespace fss::cli

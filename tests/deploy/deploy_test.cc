@@ -1,7 +1,8 @@
 // The three roles (keygen, party 0, party 1, client) as separate processes of the built binary,
-// as docs/deployment.md runs them: the loopback flow is bit-exact with the clear engine, and
-// every fault of issue 8 ends the affected party with one clear error line and a non-zero exit
-// within its timeout, leaving no output file.
+// as docs/deployment.md runs them: the loopback flow over TLS (certificates from `fssformer
+// certs`, a pre-shared key, encryption off, SUF) is bit-exact with the clear engine, and every
+// fault of issue 8 (wrong peer certificate, PSK mismatch, ...) ends the affected party with one
+// clear error line and a non-zero exit within its timeout, leaving no output file.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
@@ -22,6 +24,7 @@
 
 #include "mpc/clear_engine.h"
 #include "nn/embedding.h"
+#include "nn/nonlinear.h"
 #include "nn/transformer.h"
 #include "nn/weights.h"
 
@@ -158,14 +161,15 @@ void expect_one_error_line(const Finished& run, const std::string& needle, milli
 
 // The clear engine's output, from inputs built here with the nn library alone.
 std::vector<uint64_t> clear_reference(const std::string& model, int64_t seq_len,
-                                      const std::vector<int64_t>& tokens, uint64_t weight_seed) {
+                                      const std::vector<int64_t>& tokens, uint64_t weight_seed,
+                                      const NonlinearChoice& nonlinear = {}) {
   const ModelConfig& config = model_config(model);
   const ModelWeights weights =
       to_fixed_point(random_float_weights(config, weight_seed), config.fixed_point);
   ClearEngine clear;
   clear.provide_input(embed_tokens(config, weights, TokenBatch{1, seq_len, tokens, {}, {}}));
   for (Tensor& w : secret_weight_values(config, weights)) clear.provide_input(std::move(w));
-  const Masked output = transformer_forward(clear, config, 1, seq_len);
+  const Masked output = transformer_forward(clear, config, 1, seq_len, nonlinear);
   return {output.value.data().begin(), output.value.data().end()};
 }
 
@@ -176,8 +180,37 @@ struct KeySet {
   fs::path masked_inputs;
 };
 
+// The output of `fssformer certs --out dir`: a CA, both parties' certificates and keys, a PSK.
+struct Pki {
+  fs::path dir;
+  fs::path ca() const { return dir / "ca.pem"; }
+  fs::path cert(int party) const { return dir / fmt::format("party{}.pem", party); }
+  fs::path key(int party) const { return dir / fmt::format("party{}.key", party); }
+  fs::path psk() const { return dir / "psk.hex"; }
+};
+
 class DeployTest : public testing::Test {
  protected:
+  // Two independent test PKIs, made once with the binary as a user makes them.
+  static void SetUpTestSuite() {
+    pki_dir_ = fs::temp_directory_path() / fmt::format("fssformer_deploy_pki_{}", ::getpid());
+    fs::remove_all(pki_dir_);
+    for (const char* name : {"pki", "other_pki"}) {
+      const std::string command = fmt::format("{} certs --out {} > /dev/null 2>&1",
+                                              FSSFORMER_BINARY, (pki_dir_ / name).string());
+      ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    }
+  }
+  static void TearDownTestSuite() { fs::remove_all(pki_dir_); }
+  static Pki pki() { return {pki_dir_ / "pki"}; }
+  static Pki other_pki() { return {pki_dir_ / "other_pki"}; }
+
+  // Certificate mode with party `party`'s own certificate and key from `from`.
+  static std::vector<std::string> certificate_link(int party, const Pki& from = pki()) {
+    return {"--tls-ca",  from.ca().string(),      "--tls-cert", from.cert(party).string(),
+            "--tls-key", from.key(party).string()};
+  }
+
   void SetUp() override {
     dir_ = fs::temp_directory_path() /
            fmt::format("fssformer_deploy_test_{}_{}", ::getpid(),
@@ -194,14 +227,17 @@ class DeployTest : public testing::Test {
   }
 
   // keygen into dir_/name and client share of kTokens with the seeded weights.
+  // `keygen_extra`: more keygen options (the nonlinear choice, the backend).
   KeySet make_keys(const std::string& name, const std::string& model = "tiny-bert",
-                   int64_t seq_len = 4, const std::vector<int64_t>& tokens = kTokens) {
+                   int64_t seq_len = 4, const std::vector<int64_t>& tokens = kTokens,
+                   const std::vector<std::string>& keygen_extra = {}) {
     KeySet set;
     set.dir = dir_ / name;
-    const Finished keygen =
-        run_to_end({"keygen", "--model", model, "--seq", std::to_string(seq_len), "--out",
-                    set.dir.string(), "--quiet"},
-                   name + "_keygen");
+    std::vector<std::string> keygen_arguments = {
+        "keygen", "--model",        model,    "--seq", std::to_string(seq_len),
+        "--out",  set.dir.string(), "--quiet"};
+    keygen_arguments.insert(keygen_arguments.end(), keygen_extra.begin(), keygen_extra.end());
+    const Finished keygen = run_to_end(keygen_arguments, name + "_keygen");
     EXPECT_EQ(keygen.exit_code, 0) << keygen.err;
     set.keys[0] = set.dir / "keys_p0.fss";
     set.keys[1] = set.dir / "keys_p1.fss";
@@ -215,19 +251,24 @@ class DeployTest : public testing::Test {
     return set;
   }
 
-  std::vector<std::string> party_arguments(int party, const fs::path& keys, const fs::path& input,
-                                           const fs::path& output, int timeout_ms = kTimeoutMs) {
-    return {"party",
-            "--party",
-            std::to_string(party),
-            "--keys",
-            keys.string(),
-            "--input",
-            input.string(),
-            "--output",
-            output.string(),
-            "--timeout-ms",
-            std::to_string(timeout_ms)};
+  // `link`: the TLS options; by default this party's certificate from pki().
+  std::vector<std::string> party_arguments(
+      int party, const fs::path& keys, const fs::path& input, const fs::path& output,
+      int timeout_ms = kTimeoutMs, const std::optional<std::vector<std::string>>& link = {}) {
+    std::vector<std::string> arguments = {"party",
+                                          "--party",
+                                          std::to_string(party),
+                                          "--keys",
+                                          keys.string(),
+                                          "--input",
+                                          input.string(),
+                                          "--output",
+                                          output.string(),
+                                          "--timeout-ms",
+                                          std::to_string(timeout_ms)};
+    const std::vector<std::string> tls = link.value_or(certificate_link(party));
+    arguments.insert(arguments.end(), tls.begin(), tls.end());
+    return arguments;
   }
 
   // Party `first` listens on an ephemeral loopback port, the other party connects to it.
@@ -261,10 +302,17 @@ class DeployTest : public testing::Test {
     EXPECT_FALSE(fs::exists(path.string() + ".tmp")) << path;
   }
 
-  // The full flow with `set`; returns the reconstructed output values.
-  std::vector<uint64_t> run_flow(const KeySet& set, const std::vector<std::string>& extra = {}) {
-    auto arguments0 = party_arguments(0, set.keys[0], set.masked_inputs, output(0));
-    auto arguments1 = party_arguments(1, set.keys[1], set.masked_inputs, output(1));
+  // The full flow with `set`, each party with `extra` options and the TLS options `link(party)`
+  // (default: its certificate); returns the reconstructed output values.
+  std::vector<uint64_t> run_flow(
+      const KeySet& set, const std::vector<std::string>& extra = {},
+      const std::function<std::vector<std::string>(int)>& link = [](int party) {
+        return certificate_link(party);
+      }) {
+    auto arguments0 =
+        party_arguments(0, set.keys[0], set.masked_inputs, output(0), kTimeoutMs, link(0));
+    auto arguments1 =
+        party_arguments(1, set.keys[1], set.masked_inputs, output(1), kTimeoutMs, link(1));
     arguments0.insert(arguments0.end(), extra.begin(), extra.end());
     arguments1.insert(arguments1.end(), extra.begin(), extra.end());
     auto [p0, p1] = start_pair(arguments0, arguments1);
@@ -274,6 +322,8 @@ class DeployTest : public testing::Test {
     EXPECT_EQ(f1.exit_code, 0) << f1.err;
     last_party_stderr_[0] = f0.err;
     last_party_stderr_[1] = f1.err;
+    last_party_stdout_[0] = f0.out;
+    last_party_stdout_[1] = f1.out;
     const fs::path result = dir_ / "result.json";
     const Finished reconstruct =
         run_to_end({"client", "reconstruct", "--masks", set.masks.string(), "--p0",
@@ -285,9 +335,28 @@ class DeployTest : public testing::Test {
     return json.at("outputs").at(0).at("values").get<std::vector<uint64_t>>();
   }
 
+  // Both parties of `listener` and `connector` end non-zero with one error line within the
+  // timeout, write no output, and leave their key files unused; returns their stderr.
+  std::pair<std::string, std::string> expect_both_refused(std::vector<std::string> listener,
+                                                          std::vector<std::string> connector,
+                                                          const KeySet& set) {
+    auto [p0, p1] = start_pair(std::move(listener), std::move(connector));
+    const milliseconds limit = milliseconds(kTimeoutMs) + kMargin;
+    const Finished f0 = p0->finish(limit);
+    const Finished f1 = p1->finish(limit);
+    expect_one_error_line(f0, "fssformer: network error: TLS handshake with 127.0.0.1:", limit);
+    expect_one_error_line(f1, "fssformer: network error: TLS handshake with 127.0.0.1:", limit);
+    expect_no_file(output(0));
+    expect_no_file(output(1));
+    for (const fs::path& keys : set.keys) EXPECT_FALSE(fs::exists(keys.string() + ".consumed"));
+    return {f0.err, f1.err};
+  }
+
+  static inline fs::path pki_dir_;
   fs::path dir_;
   int pairs_started_ = 0;
   std::string last_party_stderr_[2];
+  std::string last_party_stdout_[2];
 };
 
 TEST_F(DeployTest, ThreeRolesOnLoopbackAreBitExactWithTheClearEngine) {
@@ -298,7 +367,168 @@ TEST_F(DeployTest, ThreeRolesOnLoopbackAreBitExactWithTheClearEngine) {
   EXPECT_EQ(secure, expected);
   EXPECT_EQ(last_party_stderr_[0], "");
   EXPECT_EQ(last_party_stderr_[1], "");
+  for (int party : {0, 1})
+    EXPECT_NE(last_party_stdout_[party].find(fmt::format(
+                  "over TLS 1.3, certificate of fssformer-party-{}, handshake ok", 1 - party)),
+              std::string::npos)
+        << last_party_stdout_[party];
   for (const fs::path& keys : set.keys) EXPECT_TRUE(fs::exists(keys.string() + ".consumed"));
+}
+
+TEST_F(DeployTest, PeerCertificateFromAnotherCaIsRefusedByBothParties) {
+  const KeySet set = make_keys("keys");
+  const auto [err0, err1] =
+      expect_both_refused(party_arguments(0, set.keys[0], set.masked_inputs, output(0)),
+                          party_arguments(1, set.keys[1], set.masked_inputs, output(1), kTimeoutMs,
+                                          certificate_link(1, other_pki())),
+                          set);
+  // P1 checks P0's certificate chain first and refuses it; P0 learns it from P1's alert.
+  EXPECT_NE(err1.find("is not signed by the CA in " + other_pki().ca().string()), std::string::npos)
+      << err1;
+  EXPECT_NE(err0.find("alert 'unknown CA'"), std::string::npos) << err0;
+}
+
+TEST_F(DeployTest, CertificateOfTheOtherPartyIsRefused) {
+  // Party 1 is given party 0's certificate and key: a valid chain naming the wrong party.
+  const KeySet set = make_keys("keys");
+  const auto [err0, err1] =
+      expect_both_refused(party_arguments(0, set.keys[0], set.masked_inputs, output(0)),
+                          party_arguments(1, set.keys[1], set.masked_inputs, output(1), kTimeoutMs,
+                                          certificate_link(0)),
+                          set);
+  EXPECT_NE(err0.find("peer presented the certificate of 'fssformer-party-0', expected "
+                      "'fssformer-party-1'"),
+            std::string::npos)
+      << err0;
+}
+
+TEST_F(DeployTest, PreSharedKeyLinkIsBitExact) {
+  const KeySet set = make_keys("keys");
+  const std::vector<uint64_t> secure = run_flow(set, {}, [](int) {
+    return std::vector<std::string>{"--tls-psk", pki().psk().string()};
+  });
+  EXPECT_EQ(secure, clear_reference("tiny-bert", 4, kTokens, kWeightSeed));
+  EXPECT_NE(last_party_stdout_[0].find("over TLS 1.3, pre-shared key"), std::string::npos)
+      << last_party_stdout_[0];
+}
+
+TEST_F(DeployTest, PreSharedKeyMismatchIsRefused) {
+  const KeySet set = make_keys("keys");
+  const auto [err0, err1] = expect_both_refused(
+      party_arguments(0, set.keys[0], set.masked_inputs, output(0), kTimeoutMs,
+                      std::vector<std::string>{"--tls-psk", pki().psk().string()}),
+      party_arguments(1, set.keys[1], set.masked_inputs, output(1), kTimeoutMs,
+                      std::vector<std::string>{"--tls-psk", other_pki().psk().string()}),
+      set);
+  EXPECT_NE(err1.find("same PSK identity and key"), std::string::npos) << err1;
+}
+
+TEST_F(DeployTest, NoEncryptionRunsWithOneWarningLine) {
+  const KeySet set = make_keys("keys");
+  const std::vector<uint64_t> secure = run_flow(set, {"--no-encryption"});
+  EXPECT_EQ(secure, clear_reference("tiny-bert", 4, kTokens, kWeightSeed));
+  for (int party : {0, 1}) {
+    const std::string& err = last_party_stderr_[party];
+    EXPECT_EQ(err.rfind("fssformer: warning: --no-encryption:", 0), 0u) << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_NE(last_party_stdout_[party].find("then unencrypted, handshake ok"), std::string::npos)
+        << last_party_stdout_[party];
+  }
+}
+
+TEST_F(DeployTest, EncryptionSettingsThatDifferAreRefused) {
+  const KeySet set = make_keys("keys");
+  auto arguments1 = party_arguments(1, set.keys[1], set.masked_inputs, output(1));
+  arguments1.push_back("--no-encryption");
+  auto [p0, p1] =
+      start_pair(party_arguments(0, set.keys[0], set.masked_inputs, output(0)), arguments1);
+  const milliseconds limit = milliseconds(kTimeoutMs) + kMargin;
+  expect_one_error_line(p0->finish(limit), "both parties must use the same setting", limit);
+  const Finished f1 = p1->finish(limit);
+  EXPECT_NE(f1.exit_code, 0);
+  EXPECT_NE(f1.err.find("both parties must use the same setting"), std::string::npos) << f1.err;
+  expect_no_file(output(0));
+  expect_no_file(output(1));
+}
+
+TEST_F(DeployTest, PartyWithoutTlsOptionsIsRefused) {
+  const KeySet set = make_keys("keys");
+  const Finished run = run_alone(party_arguments(0, set.keys[0], set.masked_inputs, output(0),
+                                                 kTimeoutMs, std::vector<std::string>{}));
+  expect_one_error_line(run, "the link to the other party must be authenticated",
+                        milliseconds(10'000));
+  EXPECT_EQ(run.out.find("listening"), std::string::npos) << run.out;
+  EXPECT_FALSE(fs::exists(set.keys[0].string() + ".consumed"));
+}
+
+TEST_F(DeployTest, IncompleteCertificateOptionsAreRefused) {
+  const KeySet set = make_keys("keys");
+  const Finished run =
+      run_alone(party_arguments(0, set.keys[0], set.masked_inputs, output(0), kTimeoutMs,
+                                std::vector<std::string>{"--tls-ca", pki().ca().string(),
+                                                         "--tls-cert", pki().cert(0).string()}));
+  expect_one_error_line(run, "--tls-key is missing", milliseconds(10'000));
+}
+
+TEST_F(DeployTest, InsecurePlainTcpRunsWithOneWarningLine) {
+  const KeySet set = make_keys("keys");
+  const std::vector<uint64_t> secure =
+      run_flow(set, {}, [](int) { return std::vector<std::string>{"--insecure-plain-tcp"}; });
+  EXPECT_EQ(secure, clear_reference("tiny-bert", 4, kTokens, kWeightSeed));
+  for (const std::string& err : last_party_stderr_) {
+    EXPECT_EQ(err.rfind("fssformer: warning: --insecure-plain-tcp:", 0), 0u) << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  }
+}
+
+TEST_F(DeployTest, SufOverTheThreeRolesIsBitExact) {
+  const KeySet set = make_keys("keys", "tiny-bert", 4, kTokens, {"--nonlinear", "suf"});
+  EXPECT_EQ(run_flow(set), clear_reference("tiny-bert", 4, kTokens, kWeightSeed,
+                                           NonlinearChoice::all(NonlinearFamily::kSuf)));
+  EXPECT_NE(last_party_stdout_[0].find("nonlinear=softmax=suf(nexp_bits=10,inv_bits=10)"),
+            std::string::npos)
+      << last_party_stdout_[0];
+}
+
+TEST_F(DeployTest, MixedNonlinearChoiceWithParametersIsBitExact) {
+  NonlinearChoice choice;
+  choice.activation = NonlinearFamily::kSuf;
+  choice.gelu_intervals = 64;
+  const KeySet set = make_keys("keys", "tiny-gpt2", 4, kTokens,
+                               {"--suf", "activation", "--suf-gelu-intervals", "64"});
+  EXPECT_EQ(run_flow(set), clear_reference("tiny-gpt2", 4, kTokens, kWeightSeed, choice));
+}
+
+TEST_F(DeployTest, SigmaAndSufKeysAreRefusedAtTheHandshake) {
+  const KeySet sigma = make_keys("sigma");
+  const KeySet suf = make_keys("suf", "tiny-bert", 4, kTokens, {"--nonlinear", "suf"});
+  auto [p0, p1] = start_pair(party_arguments(0, sigma.keys[0], sigma.masked_inputs, output(0)),
+                             party_arguments(1, suf.keys[1], suf.masked_inputs, output(1)));
+  const milliseconds limit = milliseconds(kTimeoutMs) + kMargin;
+  expect_one_error_line(p0->finish(limit), "nonlinear=softmax=suf(", limit);
+  expect_one_error_line(p1->finish(limit), "nonlinear=sigma'", limit);
+}
+
+// With a GPU the CUDA backend's keys and online phase must agree with the clear engine; without
+// one (or in a build without CUDA) keygen and party each refuse with one line naming the option.
+TEST_F(DeployTest, CudaBackendRunsBitExactOrIsRefusedClearly) {
+  const fs::path out = dir_ / "cuda_keys";
+  const Finished keygen = run_to_end({"keygen", "--model", "tiny-bert", "--seq", "4", "--out",
+                                      out.string(), "--quiet", "--backend", "cuda"},
+                                     "keygen_cuda");
+  if (keygen.exit_code != 0) {
+    expect_one_error_line(keygen, "--backend cuda", milliseconds(30'000));
+    EXPECT_FALSE(fs::exists(out / "keys_p0.fss"));
+    const KeySet set = make_keys("keys");
+    auto arguments = party_arguments(0, set.keys[0], set.masked_inputs, output(0));
+    arguments.insert(arguments.end(), {"--backend", "cuda"});
+    expect_one_error_line(run_alone(arguments), "--backend cuda", milliseconds(10'000));
+    EXPECT_FALSE(fs::exists(set.keys[0].string() + ".consumed"));
+    return;
+  }
+  const KeySet set = make_keys("keys", "tiny-bert", 4, kTokens, {"--backend", "cuda"});
+  EXPECT_EQ(run_flow(set, {"--backend", "cuda"}),
+            clear_reference("tiny-bert", 4, kTokens, kWeightSeed));
 }
 
 TEST_F(DeployTest, MismatchedModelIsRefusedAtTheHandshake) {
@@ -334,10 +564,15 @@ TEST_F(DeployTest, InputsOfAnotherConfigurationAreRefusedBeforeConnecting) {
   expect_no_file(output(0));
 }
 
+// With certificates the TLS layer already refuses a second party 0 (its certificate names the
+// wrong party, CertificateOfTheOtherPartyIsRefused); a pre-shared key authenticates both sides
+// alike, so here the party handshake is what refuses it.
 TEST_F(DeployTest, BothSidesClaimingPartyZeroIsRefused) {
   const KeySet set = make_keys("keys");
-  auto [first, second] = start_pair(party_arguments(0, set.keys[0], set.masked_inputs, output(0)),
-                                    party_arguments(0, set.keys[0], set.masked_inputs, output(1)));
+  const std::vector<std::string> psk = {"--tls-psk", pki().psk().string()};
+  auto [first, second] =
+      start_pair(party_arguments(0, set.keys[0], set.masked_inputs, output(0), kTimeoutMs, psk),
+                 party_arguments(0, set.keys[0], set.masked_inputs, output(1), kTimeoutMs, psk));
   const milliseconds limit = milliseconds(kTimeoutMs) + kMargin;
   expect_one_error_line(first->finish(limit), "both sides claim party 0", limit);
   expect_one_error_line(second->finish(limit), "both sides claim party 0", limit);
@@ -525,6 +760,29 @@ TEST_F(DeployTest, RunWithProcessesIsBitExact) {
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.out.find("separate processes"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("check vs clear engine: bit-exact"), std::string::npos) << run.out;
+}
+
+TEST_F(DeployTest, RunWithProcessesRunsSufOverTlsBitExact) {
+  const Finished run = run_to_end({"run", "--model", "tiny-gpt2", "--seq", "4", "--seed", "3",
+                                   "--processes", "--nonlinear", "suf", "--quiet"},
+                                  "run");
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_NE(run.out.find("separate processes, TLS on"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("nonlinear: softmax=suf("), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("check vs clear engine: bit-exact"), std::string::npos) << run.out;
+}
+
+TEST_F(DeployTest, RunWithProcessesTakesEachTlsSetting) {
+  for (const char* tls : {"none", "no-encryption"}) {
+    SCOPED_TRACE(tls);
+    const Finished run = run_to_end({"run", "--model", "tiny-bert", "--seq", "4", "--seed", "3",
+                                     "--processes", "--tls", tls, "--quiet"},
+                                    fmt::format("run_{}", tls));
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    EXPECT_NE(run.out.find(fmt::format("separate processes, TLS {}", tls)), std::string::npos)
+        << run.out;
+    EXPECT_NE(run.out.find("check vs clear engine: bit-exact"), std::string::npos) << run.out;
+  }
 }
 
 TEST_F(DeployTest, RunWithProcessesNeedsTcp) {

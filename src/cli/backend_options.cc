@@ -1,0 +1,24 @@
+#include "cli/backend_options.h"
+
+#include "cuda/cuda_backend.h"
+
+namespace fss::cli {
+
+void add_backend_options(CLI::App& command, std::string& backend, int& device) {
+  command
+      .add_option("--backend", backend,
+                  "cpu or cuda (FSS evaluation, key generation and matmul on the GPU)")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  command.add_option("--device", device, "GPU index for --backend cuda")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+}
+
+Backend& select_backend(const std::string& backend, int device, std::unique_ptr<Backend>& owned) {
+  if (backend == "cpu") return cpu_backend();
+  owned = gpu::make_cuda_backend(device);
+  return *owned;
+}
+
+}  // namespace fss::cli
