@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/ring.h"
 #include "crypto/backend.h"
+#include "mpc/gate_keys.h"
 #include "suf/multi_point.h"
 
 namespace fss::suf {
@@ -131,29 +132,38 @@ uint64_t IntervalLookup::eval(int party, ByteReader& key, std::span<const uint64
   const uint64_t per_key = offsets_.size();
   // Elements go through in chunks of about kChunkPoints points, so that a call's memory does not
   // grow with count * P (a softmax of BERT-base with 1024 steps would need gigabytes at once).
-  constexpr uint64_t kChunkPoints = uint64_t{1} << 20;
+  constexpr uint64_t kChunkPoints = uint64_t{1} << 22;
   const uint64_t chunk = std::max<uint64_t>(64, kChunkPoints / per_key);
   std::vector<uint64_t> points, shares;
-  std::vector<uint64_t> lookup_shares(intervals());
   uint64_t prg_calls = 0;
   for (uint64_t begin = 0; begin < count; begin += chunk) {
     const uint64_t end = std::min(count, begin + chunk), size = end - begin;
     points.resize(size * per_key);
     shares.resize(size * per_key);
-    for (uint64_t e = begin; e < end; ++e)
+    const auto elements = static_cast<int64_t>(size);
+#pragma omp parallel for schedule(static) if (size * per_key >= \
+                                              static_cast <uint64_t>(kParallelElements))
+    for (int64_t i = 0; i < elements; ++i)
       for (uint64_t j = 0; j < per_key; ++j)
-        points[(e - begin) * per_key + j] = ring.add(x_hat[e], offsets_[j]);
+        points[i * per_key + j] = ring.add(x_hat[begin + i], offsets_[j]);
     const DcfKeyBatch& batch = chunk >= count ? keys : slice(keys, begin, end);
     if (!backend().dcf_eval_points(party, batch, points, per_key, shares))
       prg_calls += dcf_eval_points(party, batch, points, per_key, shares);
-    for (uint64_t e = begin; e < end; ++e) {
-      const uint64_t* mine = shares.data() + (e - begin) * per_key;
-      for (int i = 0; i < intervals(); ++i) lookup_shares[i] = mine[lookup_point_[i]];
-      const auto after = std::upper_bound(starts_.begin(), starts_.end(), ring.mod(x_hat[e]));
-      const uint64_t* public_row = payload_[after - starts_.begin() - 1].data();
-      combine_payload(party, intervals(), p_, public_row, weights_.data(), lookup_shares.data(),
-                      Ring{l_}.mask(), payload_shares.data() + e * p_);
-      for (uint64_t j = 0; j < extras; ++j) extra_bits[e * extras + j] = mine[extra_point_[j]] & 1;
+#pragma omp parallel if (size * per_key >= static_cast <uint64_t>(kParallelElements))
+    {
+      std::vector<uint64_t> lookup_shares(intervals());
+#pragma omp for schedule(static)
+      for (int64_t i = 0; i < elements; ++i) {
+        const uint64_t e = begin + i;
+        const uint64_t* mine = shares.data() + i * per_key;
+        for (int k = 0; k < intervals(); ++k) lookup_shares[k] = mine[lookup_point_[k]];
+        const auto after = std::upper_bound(starts_.begin(), starts_.end(), ring.mod(x_hat[e]));
+        const uint64_t* public_row = payload_[after - starts_.begin() - 1].data();
+        combine_payload(party, intervals(), p_, public_row, weights_.data(), lookup_shares.data(),
+                        Ring{l_}.mask(), payload_shares.data() + e * p_);
+        for (uint64_t j = 0; j < extras; ++j)
+          extra_bits[e * extras + j] = mine[extra_point_[j]] & 1;
+      }
     }
   }
   return prg_calls;
