@@ -11,6 +11,8 @@ constexpr const char* kNoCuda = "this build has no CUDA backend (nvcc was not fo
 
 DeviceList list_devices() { return {{}, kNoCuda}; }
 
+std::optional<size_t> free_memory_bytes(int) { return std::nullopt; }
+
 std::unique_ptr<Backend> make_cuda_backend(int) {
   fail(ErrorKind::kInvalidArgument, "--backend cuda: {}", kNoCuda);
 }

@@ -14,6 +14,7 @@
 #include "cli/role_files.h"
 #include "cli/single_use.h"
 #include "core/error.h"
+#include "cuda/devices.h"
 #include "mpc/dealer_engine.h"
 
 namespace fss::cli {
@@ -89,6 +90,12 @@ int run_keygen(const KeygenOptions& options) {
       "keygen", planned_memory,
       fmt::format("activation estimate {:.3f} GB + the largest gate's keys {} x {:.3f} GB",
                   activations / 1e9, kLargestRecordCopies, plan.largest_record_bytes / 1e9));
+  if (options.backend == "cuda") {
+    const uint64_t gpu_needed = gpu_bytes_estimate(2 * plan.largest_record_bytes, activations);
+    require_gpu_memory("keygen", options.device, gpu_needed, gpu::free_memory_bytes(options.device),
+                       fmt::format("both parties' largest gate keys {:.3f} GB, streamed",
+                                   2 * plan.largest_record_bytes / 1e9));
+  }
   const fs::path dir = options.out_dir;
   std::error_code error;
   fs::create_directories(dir, error);

@@ -12,11 +12,13 @@
 #include "cli/backend_options.h"
 #include "cli/deployment.h"
 #include "cli/handshake.h"
+#include "cli/key_plan.h"
 #include "cli/preflight.h"
 #include "cli/report.h"
 #include "cli/role_files.h"
 #include "cli/single_use.h"
 #include "core/error.h"
+#include "cuda/devices.h"
 #include "mpc/party_engine.h"
 #include "net/tcp_channel.h"
 #include "net/tls_channel.h"
@@ -202,6 +204,15 @@ int run_party_command(const PartyOptions& options) {
       fmt::format("key file {:.3f} GB + inputs {:.3f} GB + activation estimate {:.3f} GB",
                   key_file_bytes / 1e9, input_bytes / 1e9, activations / 1e9));
 
+  if (options.backend == "cuda") {
+    const KeyPlan plan = plan_keys(transformer_program(run));
+    require_gpu_memory(fmt::format("party {}", options.party), options.device,
+                       gpu_bytes_estimate(plan.largest_record_bytes, activations),
+                       gpu::free_memory_bytes(options.device),
+                       fmt::format("largest gate keys {:.3f} GB, streamed + activation estimate "
+                                   "{:.3f} GB",
+                                   plan.largest_record_bytes / 1e9, activations / 1e9));
+  }
   KeyStreamReader keys =
       KeyStreamReader::from_file(keys_path, options.party, config_hash(run.text()));
   if (keys.run_id() != input.run_id)

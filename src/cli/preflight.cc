@@ -59,4 +59,16 @@ void require_disk(const std::filesystem::path& directory, const std::string& wha
          directory.string(), what, gib(needed), gib(free_bytes));
 }
 
+uint64_t gpu_bytes_estimate(uint64_t largest_record_bytes, uint64_t activation_bytes) {
+  constexpr uint64_t kRecordCopies = 4;  // in-memory layout (<= 2x) and the gate's outputs
+  return kRecordCopies * largest_record_bytes + activation_bytes;
+}
+
+void require_gpu_memory(const std::string& what, int device, uint64_t needed,
+                        std::optional<uint64_t> free_bytes, const std::string& detail) {
+  if (free_bytes && needed > *free_bytes)
+    fail(ErrorKind::kIo, "not enough GPU memory for {}: needs {} ({}), GPU {} has {} free", what,
+         gib(needed), detail, device, gib(*free_bytes));
+}
+
 }  // namespace fss::cli

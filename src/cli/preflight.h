@@ -3,6 +3,7 @@
 // refused up front with the sizes named, instead of dying of OOM or a full disk halfway.
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "nn/model_config.h"
@@ -16,6 +17,16 @@ uint64_t activation_bytes_estimate(const ModelConfig& config, int64_t batch, int
 // Throws kIo ("not enough memory for <what>: needs ... (detail), MemAvailable is ...") if
 // `needed` exceeds /proc/meminfo's MemAvailable. Does nothing where MemAvailable is unknown.
 void require_memory(const std::string& what, uint64_t needed, const std::string& detail);
+// The GPU memory one party (or the dealer) needs with --backend cuda: keys are streamed, so the
+// device holds one gate's keys (uploaded in their in-memory layout, up to about twice the
+// serialized record, with the gate's outputs) and the operands of one product at a time.
+uint64_t gpu_bytes_estimate(uint64_t largest_record_bytes, uint64_t activation_bytes);
+
+// Throws kIo ("not enough GPU memory for <what>: needs ... (detail), GPU <device> has ... free")
+// if `needed` exceeds free_bytes; does nothing when free_bytes is unknown.
+void require_gpu_memory(const std::string& what, int device, uint64_t needed,
+                        std::optional<uint64_t> free_bytes, const std::string& detail);
+
 // Throws kIo naming the directory if its file system has fewer than `needed` bytes free.
 void require_disk(const std::filesystem::path& directory, const std::string& what, uint64_t needed);
 

@@ -10,6 +10,8 @@
 
 #include "cli/backend_options.h"
 #include "cli/certs.h"
+#include "cli/key_plan.h"
+#include "cli/preflight.h"
 #include "cli/processes.h"
 #include "cli/progress_line.h"
 #include "cli/temporary_directory.h"
@@ -125,6 +127,20 @@ SecureInference run_secure_inference(const RunOptions& options, const PreparedMo
                                                      if (report) on_layer(role, layer, layers);
                                                    })};
   };
+  if (options.backend == "cuda" && !options.processes) {
+    // Both parties and the dealer share the GPU here; the parties' gates run at the same time.
+    const KeyPlan plan = plan_keys([&](Engine& engine) {
+      return std::vector<Masked>{
+          transformer_forward(engine, config, tokens.batch, tokens.length, nonlinear)};
+    });
+    const uint64_t activations = activation_bytes_estimate(config, tokens.batch, tokens.length);
+    require_gpu_memory("run", options.device,
+                       2 * gpu_bytes_estimate(plan.largest_record_bytes, activations),
+                       gpu::free_memory_bytes(options.device),
+                       fmt::format("two parties: largest gate keys {:.3f} GB each, streamed, + "
+                                   "activation estimate {:.3f} GB each",
+                                   plan.largest_record_bytes / 1e9, activations / 1e9));
+  }
   LocalRunOptions run_options;
   run_options.seed = mask_seed;
   run_options.tcp = options.channel == "tcp";

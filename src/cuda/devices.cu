@@ -22,4 +22,14 @@ DeviceList list_devices() {
   return list;
 }
 
+std::optional<size_t> free_memory_bytes(int device) {
+  size_t free_bytes = 0, total_bytes = 0;
+  if (cudaSetDevice(device) != cudaSuccess ||
+      cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) {
+    cudaGetLastError();
+    return std::nullopt;
+  }
+  return free_bytes;
+}
+
 }  // namespace fss::gpu

@@ -1,6 +1,7 @@
 #pragma once
 // What GPUs this process can use. Never throws: a machine without a driver or without a GPU
 // yields an empty list and a reason that the caller prints (tests skip with it).
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,5 +21,8 @@ struct DeviceList {
 };
 
 DeviceList list_devices();
+
+// Free memory of GPU `device` now; nullopt when it cannot be asked (no GPU, no CUDA build).
+std::optional<size_t> free_memory_bytes(int device);
 
 }  // namespace fss::gpu
