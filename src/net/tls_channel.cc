@@ -327,7 +327,8 @@ class TlsContext {
     if (!rejection.empty()) return 0;  // keep the first reason
     const TlsOptions& options = of(ssl).options_;
     const int error = X509_STORE_CTX_get_error(store);
-    const std::string name = certificate_name(X509_STORE_CTX_get_current_cert(store));
+    // The leaf (the peer's own certificate) names the peer, whichever chain link failed.
+    const std::string name = certificate_name(X509_STORE_CTX_get0_cert(store));
     if (error == X509_V_ERR_HOSTNAME_MISMATCH) {
       rejection = fmt::format("peer presented the certificate of '{}', expected '{}'", name,
                               options.expected_peer);
