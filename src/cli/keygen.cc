@@ -10,7 +10,7 @@
 #include "cli/deployment.h"
 #include "cli/key_plan.h"
 #include "cli/preflight.h"
-#include "cli/progress.h"
+#include "cli/progress_line.h"
 #include "cli/role_files.h"
 #include "cli/single_use.h"
 #include "core/error.h"

@@ -10,6 +10,7 @@
 #include "mpc/local_run.h"
 #include "nn/embedding.h"
 #include "nn/float_forward.h"
+#include "nn/model_run.h"
 
 namespace fss {
 namespace {
@@ -20,29 +21,15 @@ struct Case {
   int64_t length;
 };
 
-LocalRunResult run_model(const ModelConfig& config, int64_t batch, int64_t length, uint64_t seed,
-                         bool tcp) {
-  const ModelWeights weights = random_weights(config, seed);
-  TokenBatch tokens{batch, length, {}, {}, {}};
-  std::mt19937_64 rng(seed);
-  for (int64_t i = 0; i < batch * length; ++i)
-    tokens.token_ids.push_back(static_cast<int64_t>(rng() % config.vocab_size));
-  std::vector<Tensor> inputs = {embed_tokens(config, weights, tokens)};
-  for (Tensor& w : secret_weight_values(config, weights)) inputs.push_back(std::move(w));
-  const Program program = [&](Engine& engine) {
-    return std::vector<Masked>{transformer_forward(engine, config, batch, length)};
-  };
-  return run_locally(program, inputs, {.seed = Block{seed, 99}, .tcp = tcp, .config = config.name});
-}
-
-class TransformerTest : public testing::TestWithParam<Case> {};
+class TransformerTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(TransformerTest, SecureOutputEqualsClearEngine) {
   const Case c = GetParam();
   const ModelConfig& config = model_config(c.model);
   const uint64_t seed = std::random_device{}();
-  SCOPED_TRACE(testing::Message() << "seed " << seed);
-  const LocalRunResult run = run_model(config, c.batch, c.length, seed, c.batch == 3);
+  SCOPED_TRACE(::testing::Message() << "seed " << seed);
+  const LocalRunResult run =
+      testing::run_model(config, c.batch, c.length, seed, nullptr, /*tcp=*/c.batch == 3);
   const Tensor& clear = run.clear.at(0);
   EXPECT_EQ(clear.shape(), (Shape{c.batch, c.length, config.hidden_size}));
   size_t differing = 0;
@@ -55,11 +42,11 @@ TEST_P(TransformerTest, SecureOutputEqualsClearEngine) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, TransformerTest,
-                         testing::Values(Case{"tiny-bert", 1, 8}, Case{"tiny-bert", 3, 5},
-                                         Case{"tiny-gpt2", 1, 6}, Case{"tiny-gpt2", 3, 4},
-                                         Case{"tiny-gpt-neo", 1, 4}, Case{"tiny-gpt-neo", 3, 3},
-                                         Case{"tiny-gpt-neo", 1, 9}, Case{"tiny-gpt-neo", 3, 6},
-                                         Case{"tiny-llama", 1, 6}, Case{"tiny-llama", 3, 4}),
+                         ::testing::Values(Case{"tiny-bert", 1, 8}, Case{"tiny-bert", 3, 5},
+                                           Case{"tiny-gpt2", 1, 6}, Case{"tiny-gpt2", 3, 4},
+                                           Case{"tiny-gpt-neo", 1, 4}, Case{"tiny-gpt-neo", 3, 3},
+                                           Case{"tiny-gpt-neo", 1, 9}, Case{"tiny-gpt-neo", 3, 6},
+                                           Case{"tiny-llama", 1, 6}, Case{"tiny-llama", 3, 4}),
                          [](const auto& info) {
                            std::string name = std::string(info.param.model) + "_b" +
                                               std::to_string(info.param.batch) + "_l" +
