@@ -10,6 +10,7 @@
 
 #include "cli/backend_options.h"
 #include "cli/certs.h"
+#include "cli/deployment.h"
 #include "cli/key_plan.h"
 #include "cli/preflight.h"
 #include "cli/processes.h"
@@ -146,8 +147,7 @@ SecureInference run_secure_inference(const RunOptions& options, const PreparedMo
   run_options.tcp = options.channel == "tcp";
   run_options.timeout = std::chrono::milliseconds(options.timeout_ms);
   run_options.backend = &backend;
-  run_options.config = fmt::format("run model={} batch={} seq={} nonlinear={}", config.name,
-                                   tokens.batch, tokens.length, nonlinear.describe());
+  run_options.config = RunConfiguration{config.name, tokens.batch, tokens.length, nonlinear}.text();
   const std::string tls = tls_setting(options);
   std::optional<TemporaryDirectory> credentials_dir;
   if (!options.processes && tls != "none") {

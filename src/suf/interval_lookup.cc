@@ -1,6 +1,7 @@
 #include "suf/interval_lookup.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "core/error.h"
 #include "core/ring.h"
@@ -146,7 +147,9 @@ uint64_t IntervalLookup::eval(int party, ByteReader& key, std::span<const uint64
     for (int64_t i = 0; i < elements; ++i)
       for (uint64_t j = 0; j < per_key; ++j)
         points[i * per_key + j] = ring.add(x_hat[begin + i], offsets_[j]);
-    const DcfKeyBatch& batch = chunk >= count ? keys : slice(keys, begin, end);
+    // The whole batch by reference when it fits one chunk; a slice otherwise.
+    std::optional<DcfKeyBatch> sliced;
+    const DcfKeyBatch& batch = chunk >= count ? keys : sliced.emplace(slice(keys, begin, end));
     if (!backend().dcf_eval_points(party, batch, points, per_key, shares))
       prg_calls += dcf_eval_points(party, batch, points, per_key, shares);
 #pragma omp parallel if (size * per_key >= static_cast <uint64_t>(kParallelElements))
