@@ -160,6 +160,7 @@ void add_party_command(CLI::App& app, PartyOptions& options) {
   cmd->add_flag("--allow-key-reuse", options.allow_key_reuse,
                 "accept a key file that was already used (benchmarks only: insecure)");
   add_backend_options(*cmd, options.backend, options.device);
+  add_key_memory_option(*cmd, options.key_memory);
   cmd->add_option("--tls-ca", options.tls_ca, "CA certificate (PEM) that signed the peer's");
   cmd->add_option("--tls-cert", options.tls_cert,
                   "this party's certificate (PEM), naming fssformer-party-<party>");
@@ -204,14 +205,15 @@ int run_party_command(const PartyOptions& options) {
       fmt::format("key file {:.3f} GB + inputs {:.3f} GB + activation estimate {:.3f} GB",
                   key_file_bytes / 1e9, input_bytes / 1e9, activations / 1e9));
 
+  bool resident_keys = false;
   if (options.backend == "cuda") {
     const KeyPlan plan = plan_keys(transformer_program(run));
-    require_gpu_memory(fmt::format("party {}", options.party), options.device,
-                       gpu_bytes_estimate(plan.largest_record_bytes, activations),
-                       gpu::free_memory_bytes(options.device),
-                       fmt::format("largest gate keys {:.3f} GB, streamed + activation estimate "
-                                   "{:.3f} GB",
-                                   plan.largest_record_bytes / 1e9, activations / 1e9));
+    resident_keys = choose_resident_keys(
+        options.key_memory, fmt::format("party {}", options.party), options.device,
+        gpu_bytes_estimate(plan.largest_record_bytes, activations), key_file_bytes,
+        gpu::free_memory_bytes(options.device),
+        fmt::format("largest gate keys {:.3f} GB + activation estimate {:.3f} GB",
+                    plan.largest_record_bytes / 1e9, activations / 1e9));
   }
   KeyStreamReader keys =
       KeyStreamReader::from_file(keys_path, options.party, config_hash(run.text()));
@@ -221,6 +223,11 @@ int run_party_command(const PartyOptions& options) {
          keys_path.string(), short_hex(keys.run_id()), options.input_path, short_hex(input.run_id));
   const bool reused = is_consumed(keys_path);
   if (reused && !options.allow_key_reuse) fail_already_used(keys_path, "key file");
+
+  const auto load_start = std::chrono::steady_clock::now();
+  if (resident_keys) keys.make_resident(backend);
+  const double key_load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
 
   const std::unique_ptr<Channel> peer = connect_to_peer(options, address, tls);
   exchange_hello(*peer, {kPartyProtocolVersion, options.party, run.text(), keys.run_id()});
@@ -257,7 +264,9 @@ int run_party_command(const PartyOptions& options) {
   fmt::print("{:<22} {:>14.1f}\n", "online ms", 1e3 * online_seconds);
   fmt::print("{:<22} {:>14.4f}\n", "sent GB (1e9 B)", stats.bytes_sent / 1e9);
   fmt::print("{:<22} {:>14}\n", "rounds", stats.rounds);
-  fmt::print("{:<22} {:>14.4f}\n\n", "key GB (1e9 B)", key_file_bytes / 1e9);
+  fmt::print("{:<22} {:>14.4f}\n", "key GB (1e9 B)", key_file_bytes / 1e9);
+  fmt::print("{:<22} {:>14.1f}\n\n", resident_keys ? "key load ms (GPU)" : "key load ms",
+             1e3 * key_load_seconds);
   const nlohmann::json phases =
       print_phase_table(engine.phase_costs(), engine.phase_seconds(), engine.phase_wait_seconds(),
                         fmt::format("P{}, whole batch", options.party));
@@ -272,6 +281,8 @@ int run_party_command(const PartyOptions& options) {
                                            {"bytes_received", stats.bytes_received},
                                            {"rounds", stats.rounds},
                                            {"key_bytes", key_file_bytes},
+                                           {"keys", resident_keys ? "resident" : "host"},
+                                           {"key_load_ms", 1e3 * key_load_seconds},
                                            {"phases", phases}});
   return 0;
 }

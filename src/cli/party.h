@@ -22,6 +22,7 @@ struct PartyOptions {
   bool allow_key_reuse = false;
   std::string backend = "cpu";  // where the gates' bulk operations run: cpu, cuda
   int device = 0;               // GPU index for backend "cuda"
+  std::string key_memory = "auto";  // auto | device | host (cli/backend_options.h)
   // The link: certificate mode (all three PEM files) or PSK mode (a hex key file).
   std::string tls_ca;
   std::string tls_cert;

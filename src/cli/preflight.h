@@ -27,6 +27,13 @@ uint64_t gpu_bytes_estimate(uint64_t largest_record_bytes, uint64_t activation_b
 void require_gpu_memory(const std::string& what, int device, uint64_t needed,
                         std::optional<uint64_t> free_bytes, const std::string& detail);
 
+// Whether keys go resident in GPU memory for --key-memory `key_memory`: "host" never; "device"
+// always, after require_gpu_memory for streamed_bytes + key_bytes; "auto" when that fits (or
+// free memory is unknown). Without residency, require_gpu_memory for streamed_bytes.
+bool choose_resident_keys(const std::string& key_memory, const std::string& what, int device,
+                          uint64_t streamed_bytes, uint64_t key_bytes,
+                          std::optional<uint64_t> free_bytes, const std::string& detail);
+
 // Throws kIo naming the directory if its file system has fewer than `needed` bytes free.
 void require_disk(const std::filesystem::path& directory, const std::string& what, uint64_t needed);
 

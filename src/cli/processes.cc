@@ -156,6 +156,9 @@ std::string wait_for_port(Child& party0) {
 // Fills one party's side of `result` from its --json metrics.
 void read_party_metrics(const nlohmann::json& json, int party, LocalRunResult& result) {
   result.party_online_seconds[party] = json.at("online_ms").get<double>() / 1e3;
+  result.party_key_load_seconds[party] = json.at("key_load_ms").get<double>() / 1e3;
+  // Both parties' keys resident, or the run reports host keys.
+  result.keys_resident = (party == 0 || result.keys_resident) && json.at("keys") == "resident";
   result.party_channel[party] = {json.at("bytes_sent"), json.at("bytes_received"),
                                  json.at("rounds")};
   for (const auto& [phase, numbers] : json.at("phases").items()) {
@@ -242,6 +245,7 @@ LocalRunResult run_in_processes(const RunOptions& options, uint64_t seed, const 
                                      "--timeout-ms",
                                      timeout};
     args.insert(args.end(), backend_args.begin(), backend_args.end());
+    args.insert(args.end(), {"--key-memory", options.key_memory});
     if (tls == "none") {
       args.push_back("--insecure-plain-tcp");
     } else {

@@ -70,6 +70,7 @@ void add_run_command(CLI::App& app, RunOptions& options) {
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 12))
       ->capture_default_str();
   add_backend_options(*cmd, options.backend, options.device);
+  add_key_memory_option(*cmd, options.key_memory);
   add_nonlinear_options(*cmd, options.nonlinear, /*with_families=*/true);
   cmd->add_option("--seed", options.seed, "seed of masks, weights and tokens (default: random)");
   cmd->add_option("--channel", options.channel, "tcp (loopback) or memory")
@@ -128,6 +129,7 @@ SecureInference run_secure_inference(const RunOptions& options, const PreparedMo
                                                      if (report) on_layer(role, layer, layers);
                                                    })};
   };
+  bool resident_keys = false;
   if (options.backend == "cuda" && !options.processes) {
     // Both parties and the dealer share the GPU here; the parties' gates run at the same time.
     const KeyPlan plan = plan_keys([&](Engine& engine) {
@@ -135,18 +137,20 @@ SecureInference run_secure_inference(const RunOptions& options, const PreparedMo
           transformer_forward(engine, config, tokens.batch, tokens.length, nonlinear)};
     });
     const uint64_t activations = activation_bytes_estimate(config, tokens.batch, tokens.length);
-    require_gpu_memory("run", options.device,
-                       2 * gpu_bytes_estimate(plan.largest_record_bytes, activations),
-                       gpu::free_memory_bytes(options.device),
-                       fmt::format("two parties: largest gate keys {:.3f} GB each, streamed, + "
-                                   "activation estimate {:.3f} GB each",
-                                   plan.largest_record_bytes / 1e9, activations / 1e9));
+    resident_keys = choose_resident_keys(
+        options.key_memory, "run", options.device,
+        2 * gpu_bytes_estimate(plan.largest_record_bytes, activations), 2 * plan.key_file_bytes,
+        gpu::free_memory_bytes(options.device),
+        fmt::format("two parties: largest gate keys {:.3f} GB each + activation estimate {:.3f} "
+                    "GB each",
+                    plan.largest_record_bytes / 1e9, activations / 1e9));
   }
   LocalRunOptions run_options;
   run_options.seed = mask_seed;
   run_options.tcp = options.channel == "tcp";
   run_options.timeout = std::chrono::milliseconds(options.timeout_ms);
   run_options.backend = &backend;
+  run_options.resident_keys = resident_keys;
   run_options.config = RunConfiguration{config.name, tokens.batch, tokens.length, nonlinear}.text();
   const std::string tls = tls_setting(options);
   std::optional<TemporaryDirectory> credentials_dir;
@@ -191,7 +195,8 @@ nlohmann::json inference_json(const RunOptions& options, uint64_t seed,
                        {"bytes_sent", run.party_channel[p].bytes_sent * per},
                        {"bytes_received", run.party_channel[p].bytes_received * per},
                        {"rounds", run.party_channel[p].rounds},
-                       {"key_bytes", run.key_stream_bytes[p] * per}});
+                       {"key_bytes", run.key_stream_bytes[p] * per},
+                       {"key_load_ms", 1e3 * per * run.party_key_load_seconds[p]}});
   nlohmann::json phases = nlohmann::json::object();
   for (const char* phase : kPhases) {
     const auto& costs = run.party_phase_costs[0].entries();
@@ -205,6 +210,15 @@ nlohmann::json inference_json(const RunOptions& options, uint64_t seed,
                      {"key_bytes", cost.key_bytes},
                      {"prg_calls", cost.prg_calls}};
   }
+  // Where P0's time goes, gate by gate (opens are booked under their labels with no time).
+  nlohmann::json gates = nlohmann::json::object();
+  for (const auto& [label, cost] : run.party_costs[0].entries())
+    if (cost.seconds > 0)
+      gates[label] = {{"ms", 1e3 * cost.seconds},
+                      {"calls", cost.calls},
+                      {"elements", cost.elements},
+                      {"key_bytes", cost.key_bytes},
+                      {"bytes_sent", cost.bytes_sent}};
   nlohmann::json check = {{"bit_exact", inference.differing_outputs == 0},
                           {"differing_outputs", inference.differing_outputs}};
   if (float_check) {
@@ -229,12 +243,14 @@ nlohmann::json inference_json(const RunOptions& options, uint64_t seed,
             {"silu_intervals", nonlinear.silu_intervals}}},
           {"nonlinear_config", nonlinear.describe()},
           {"backend", options.backend},
+          {"keys", run.keys_resident ? "resident" : "host"},
           {"channel", options.channel},
           {"tls", tls_setting(options)},
           {"seed", seed},
           {"ring", {{"n", config.fixed_point.n}, {"f", config.fixed_point.f}}},
           {"per_inference", {{"parties", parties}, {"keygen_s", run.dealer_seconds * per}}},
           {"phases_p0_whole_batch", phases},
+          {"gates_p0_whole_batch", gates},
           {"check", check}};
 }
 
@@ -270,7 +286,8 @@ int run_inference(const RunOptions& options) {
       "fssformer run: {} ({}), batch {}, sequence {}, ring n={} f={}, backend {}, "
       "channel {}, seed {}\nnonlinear: {}\n",
       config.name, model_family_name(config.family), options.batch, options.seq_len,
-      config.fixed_point.n, config.fixed_point.f, options.backend,
+      config.fixed_point.n, config.fixed_point.f,
+      options.backend + (run.keys_resident ? " (keys resident)" : ""),
       fmt::format("{}{}, TLS {}", options.channel, options.processes ? ", separate processes" : "",
                   tls_setting(options)),
       seed, resolve_nonlinear(options.nonlinear).describe());
@@ -285,6 +302,9 @@ int run_inference(const RunOptions& options) {
              run.party_channel[1].rounds);
   fmt::print("{:<22} {:>14.4f} {:>14.4f}\n", "key GB (1e9 B)", gb(run.key_stream_bytes[0]) * per,
              gb(run.key_stream_bytes[1]) * per);
+  if (run.keys_resident)
+    fmt::print("{:<22} {:>14.1f} {:>14.1f}\n", "key load ms (GPU)",
+               1e3 * per * run.party_key_load_seconds[0], 1e3 * per * run.party_key_load_seconds[1]);
   fmt::print("{:<22} {:>14.2f}\n\n", "keygen s (dealer)", run.dealer_seconds * per);
   fmt::print("{:<12} {:>10} {:>10} {:>12} {:>8}   (P0, whole batch)\n", "layer kind", "time ms",
              "wait ms", "sent MB", "rounds");

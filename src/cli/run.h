@@ -30,6 +30,7 @@ struct RunOptions {
   int64_t batch = 1;
   std::string backend = "cpu";
   int device = 0;            // GPU index for backend "cuda"
+  std::string key_memory = "auto";  // auto | device | host (cli/backend_options.h)
   NonlinearFlags nonlinear;  // resolved with the environment (nonlinear_options.h)
   std::optional<uint64_t> seed;
   std::string channel = "tcp";  // tcp | memory

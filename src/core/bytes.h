@@ -39,8 +39,11 @@ class ByteWriter {
 class ByteReader {
  public:
   // `source` names the input in error messages (a file name, "key record dpf#12", ...).
-  ByteReader(std::span<const uint8_t> data, std::string source)
-      : data_(data), source_(std::move(source)) {}
+  // `device_data`, when given, is a copy of `data` in an accelerator's memory (resident keys):
+  // device_address() then says where the bytes at the current offset lie there.
+  ByteReader(std::span<const uint8_t> data, std::string source,
+             const uint8_t* device_data = nullptr)
+      : data_(data), source_(std::move(source)), device_data_(device_data) {}
 
   template <typename T>
     requires std::is_trivially_copyable_v<T>
@@ -74,10 +77,15 @@ class ByteReader {
   size_t offset() const { return offset_; }
   size_t remaining() const { return data_.size() - offset_; }
   const std::string& source() const { return source_; }
+  // The device copy of the byte at offset(); nullptr when the reader has none.
+  const uint8_t* device_address() const {
+    return device_data_ == nullptr ? nullptr : device_data_ + offset_;
+  }
 
  private:
   std::span<const uint8_t> data_;
   std::string source_;
+  const uint8_t* device_data_ = nullptr;
   size_t offset_ = 0;
 };
 

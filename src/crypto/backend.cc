@@ -7,6 +7,9 @@ namespace {
 
 class CpuBackend final : public Backend {
  public:
+  using Backend::dpf_compare_eval;
+  using Backend::dpf_full_domain_dot;
+
   std::string name() const override { return "cpu"; }
 
   DpfKeyPair dpf_gen(const DpfParams& params, std::span<const uint64_t> alphas,
@@ -45,6 +48,18 @@ class CpuBackend final : public Backend {
 thread_local Backend* current_backend = nullptr;
 
 }  // namespace
+
+void Backend::dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
+                               std::span<uint8_t> out) {
+  dpf_compare_eval(party, deserialize(keys), xs, out);
+}
+
+void Backend::dpf_full_domain_dot(int party, const DpfKeyRecord& keys,
+                                  std::span<const uint64_t> terms,
+                                  std::span<const uint64_t> offsets, std::span<uint64_t> dots,
+                                  std::span<uint64_t> ones) {
+  dpf_full_domain_dot(party, deserialize(keys), terms, offsets, dots, ones);
+}
 
 Backend& cpu_backend() {
   static CpuBackend backend;

@@ -9,6 +9,7 @@
 // installs with a BackendScope for the gates it runs. The gate interface stays free of backends,
 // and a thread without a scope runs on the CPU.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -17,6 +18,13 @@
 #include "crypto/dpf.h"
 
 namespace fss {
+
+// Bytes copied into a backend's own memory, held there while this object lives.
+class ResidentBytes {
+ public:
+  virtual ~ResidentBytes() = default;
+  virtual const uint8_t* data() const = 0;  // the copy of byte 0, in the backend's memory
+};
 
 class Backend {
  public:
@@ -34,6 +42,23 @@ class Backend {
                                    std::span<const uint64_t> terms,
                                    std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                                    std::span<uint64_t> ones) = 0;
+
+  // The same on a batch where it lies in a key record. The default parses the keys on the host
+  // (crypto/dpf.h's deserialize); a backend that made the record's bytes resident evaluates them
+  // in place. Corrupted keys are kParse as deserialize_dpf_keys reports them.
+  virtual void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
+                                std::span<uint8_t> out);
+  virtual void dpf_full_domain_dot(int party, const DpfKeyRecord& keys,
+                                   std::span<const uint64_t> terms,
+                                   std::span<const uint64_t> offsets, std::span<uint64_t> dots,
+                                   std::span<uint64_t> ones);
+
+  // A copy of `bytes` (key streams) in this backend's memory, for records read from them to
+  // carry its address (core/bytes.h's ByteReader::device_address); nullptr where the backend
+  // works on host memory. Throws kInvalidArgument when the copy does not fit.
+  virtual std::unique_ptr<ResidentBytes> make_resident(std::span<const uint8_t> /*bytes*/) {
+    return nullptr;
+  }
 
   virtual DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
                              std::span<const uint64_t> betas, Block seed) = 0;

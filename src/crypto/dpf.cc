@@ -429,7 +429,7 @@ void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uin
                          std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                          std::span<uint64_t> ones) {
   check_dpf_batch(party, keys, "dpf_full_domain_dot");
-  check_full_domain_dot(keys, terms.size(), offsets, dots.size(), ones.size(),
+  check_full_domain_dot(keys.params, keys.count, terms.size(), offsets, dots.size(), ones.size(),
                         "dpf_full_domain_dot");
   const uint64_t words = full_domain_words(keys.params.n);
   const auto elements = static_cast<int64_t>(keys.count);
@@ -484,7 +484,11 @@ void copy_blocks(std::span<const uint8_t> bytes, std::span<Block> out) {
 
 }  // namespace
 
-DpfKeyBatch deserialize_dpf_keys(ByteReader& in) {
+namespace {
+
+// Reads and checks a batch header; `in` ends at the first key byte.
+DpfKeyRecord read_header(ByteReader& in) {
+  DpfKeyRecord record{{}, 0, in};
   const size_t header_offset = in.offset();
   const uint32_t n = in.get<uint32_t>("DPF header n");
   const uint32_t out_bits = in.get<uint32_t>("DPF header l");
@@ -492,13 +496,44 @@ DpfKeyBatch deserialize_dpf_keys(ByteReader& in) {
   if (!valid_width(n) || !valid_width(out_bits))
     fail_header(in, header_offset,
                 fmt::format("n = {} and l = {} must both lie in 1..64", n, out_bits));
-  DpfKeyBatch keys;
-  keys.params = {static_cast<int>(n), static_cast<int>(out_bits)};
-  const uint64_t key_bytes = dpf_key_bytes(keys.params);
+  record.params = {static_cast<int>(n), static_cast<int>(out_bits)};
+  const uint64_t key_bytes = dpf_key_bytes(record.params);
   if (count > in.remaining() / key_bytes)
     fail_header(in, header_offset,
                 fmt::format("{} keys of {} bytes need more than the {} bytes that follow", count,
                             key_bytes, in.remaining()));
+  record.count = count;
+  return record;
+}
+
+}  // namespace
+
+DpfKeyRecord read_dpf_record(ByteReader& in) {
+  DpfKeyRecord record = read_header(in);
+  in.take(record.count * dpf_key_bytes(record.params), "DPF keys");
+  return record;
+}
+
+int DpfKeyRecord::root_party() const {
+  return count == 0 ? 0 : bytes()[kDpfBatchHeaderBytes] & 1;
+}
+
+std::span<const uint8_t> DpfKeyRecord::bytes() const {
+  ByteReader copy = batch;
+  return copy.take(kDpfBatchHeaderBytes + count * dpf_key_bytes(params), "DPF batch");
+}
+
+DpfKeyBatch deserialize(const DpfKeyRecord& record) {
+  ByteReader copy = record.batch;
+  return deserialize_dpf_keys(copy);
+}
+
+DpfKeyBatch deserialize_dpf_keys(ByteReader& in) {
+  const size_t header_offset = in.offset();
+  const DpfKeyRecord header = read_header(in);
+  const uint64_t count = header.count;
+  DpfKeyBatch keys;
+  keys.params = header.params;
   keys.count = count;
   const int levels = keys.params.levels();
   keys.root.resize(count);

@@ -89,4 +89,22 @@ void serialize(const DpfKeyBatch& keys, ByteWriter& out);
 // the remaining bytes hold, roots of both parties in one batch, nonzero padding bits.
 DpfKeyBatch deserialize_dpf_keys(ByteReader& in);
 
+// One serialized batch where it lies (a key record, possibly resident on a device), with its
+// header read and its length checked but its keys not parsed, so that a backend evaluating
+// where the bytes already are skips the host-side copy. `batch` is positioned at the header.
+struct DpfKeyRecord {
+  DpfParams params;
+  uint64_t count = 0;
+  ByteReader batch;
+  // The party bit of key 0's root (0 for an empty batch); the keys' own check is the backend's.
+  int root_party() const;
+  std::span<const uint8_t> bytes() const;  // header and keys
+  const uint8_t* device_bytes() const { return batch.device_address(); }
+};
+// Reads the header of the batch at `in`'s offset and moves `in` past the batch. Throws kParse
+// as deserialize_dpf_keys does for the header and length.
+DpfKeyRecord read_dpf_record(ByteReader& in);
+// The record's keys, checked as deserialize_dpf_keys checks them.
+DpfKeyBatch deserialize(const DpfKeyRecord& record);
+
 }  // namespace fss

@@ -82,15 +82,15 @@ void check_dcf_batch(int party, const DcfKeyBatch& keys, const char* where) {
   check_roots(party, keys.root, where);
 }
 
-void check_full_domain_dot(const DpfKeyBatch& keys, size_t terms, std::span<const uint64_t> offsets,
-                           size_t dots, size_t ones, const char* where) {
-  if (keys.params.out_bits != 1)
-    fail(ErrorKind::kInvalidArgument, "{}: needs l = 1 keys, got l = {}", where,
-         keys.params.out_bits);
-  if (offsets.size() != keys.count || dots != keys.count || ones != keys.count)
+void check_full_domain_dot(const DpfParams& params, uint64_t count, size_t terms,
+                           std::span<const uint64_t> offsets, size_t dots, size_t ones,
+                           const char* where) {
+  if (params.out_bits != 1)
+    fail(ErrorKind::kInvalidArgument, "{}: needs l = 1 keys, got l = {}", where, params.out_bits);
+  if (offsets.size() != count || dots != count || ones != count)
     fail(ErrorKind::kInvalidArgument, "{}: {} keys with {} offsets, {} dots and {} counts", where,
-         keys.count, offsets.size(), dots, ones);
-  const uint64_t window = 64 * full_domain_words(keys.params.n);
+         count, offsets.size(), dots, ones);
+  const uint64_t window = 64 * full_domain_words(params.n);
   for (size_t i = 0; i < offsets.size(); ++i)
     if (offsets[i] > terms || terms - offsets[i] < window)
       fail(ErrorKind::kInvalidArgument,

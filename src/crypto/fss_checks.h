@@ -22,7 +22,8 @@ void check_dpf_batch(int party, const DpfKeyBatch& keys, const char* where);
 void check_dcf_batch(int party, const DcfKeyBatch& keys, const char* where);
 // dpf_full_domain_dot's arguments besides the batch: l = 1 keys, one offset, dot and count per
 // key, and every window [offsets[i], offsets[i] + 64 full_domain_words(n)) inside terms.
-void check_full_domain_dot(const DpfKeyBatch& keys, size_t terms, std::span<const uint64_t> offsets,
-                           size_t dots, size_t ones, const char* where);
+void check_full_domain_dot(const DpfParams& params, uint64_t count, size_t terms,
+                           std::span<const uint64_t> offsets, size_t dots, size_t ones,
+                           const char* where);
 
 }  // namespace fss

@@ -1,5 +1,6 @@
 #include "cuda/cuda_backend.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 
@@ -21,6 +22,36 @@ void use_pool_for_buffers() {
 }
 
 namespace {
+
+// A key stream in device memory for the run (plain cudaMalloc: it lives as long as the reader,
+// outside the pool that the gates' short-lived buffers cycle through).
+class DeviceResidentBytes final : public ResidentBytes {
+ public:
+  explicit DeviceResidentBytes(std::span<const uint8_t> bytes) {
+    size_t free = 0, total = 0;
+    check_cuda(cudaMemGetInfo(&free, &total), "cudaMemGetInfo");
+    if (bytes.size() > free)
+      fail(ErrorKind::kInvalidArgument,
+           "resident keys need {:.2f} GB of GPU memory and {:.2f} GB are free; run with "
+           "--key-memory host to stream them from host memory instead",
+           bytes.size() / 1e9, free / 1e9);
+    check_cuda(cudaMalloc(reinterpret_cast<void**>(&data_), std::max<size_t>(bytes.size(), 1)),
+               "resident key allocation");
+    if (const cudaError_t status =
+            cudaMemcpy(data_, bytes.data(), bytes.size(), cudaMemcpyHostToDevice);
+        status != cudaSuccess) {
+      cudaFree(data_);
+      check_cuda(status, "resident key copy");
+    }
+  }
+  ~DeviceResidentBytes() override { cudaFree(data_); }
+  DeviceResidentBytes(const DeviceResidentBytes&) = delete;
+  DeviceResidentBytes& operator=(const DeviceResidentBytes&) = delete;
+  const uint8_t* data() const override { return data_; }
+
+ private:
+  uint8_t* data_ = nullptr;
+};
 
 class CudaBackend final : public Backend {
  public:
@@ -51,6 +82,21 @@ class CudaBackend final : public Backend {
                            std::span<uint64_t> ones) override {
     select_device();
     gpu::dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
+  }
+  void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
+                        std::span<uint8_t> out) override {
+    select_device();
+    gpu::dpf_compare_eval(party, keys, xs, out);
+  }
+  void dpf_full_domain_dot(int party, const DpfKeyRecord& keys, std::span<const uint64_t> terms,
+                           std::span<const uint64_t> offsets, std::span<uint64_t> dots,
+                           std::span<uint64_t> ones) override {
+    select_device();
+    gpu::dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
+  }
+  std::unique_ptr<ResidentBytes> make_resident(std::span<const uint8_t> bytes) override {
+    select_device();
+    return std::make_unique<DeviceResidentBytes>(bytes);
   }
   DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
                      std::span<const uint64_t> betas, Block seed) override {

@@ -33,6 +33,7 @@ void use_pool_for_buffers();
 template <typename T>
 class DeviceBuffer {
  public:
+  DeviceBuffer() = default;  // empty: no allocation
   explicit DeviceBuffer(size_t count) : count_(count) {
     check_cuda(cudaMallocAsync(reinterpret_cast<void**>(&data_), count * sizeof(T), kStream),
                "device allocation");

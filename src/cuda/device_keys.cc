@@ -4,6 +4,8 @@
 
 #include "core/error.h"
 #include "core/ring.h"
+#include "crypto/dpf_math.h"
+#include "cuda/record_kernels.h"
 
 namespace fss::gpu {
 namespace {
@@ -38,6 +40,58 @@ void DeviceDpfKeys::upload(const DpfKeyBatch& keys) {
 DpfKeysView DeviceDpfKeys::view() const {
   return {params_.n,       params_.levels(),  count_,        root_.get(),
           level_cw_.get(), right_t_cw_.get(), leaf_cw_.get()};
+}
+
+DeviceDpfRecord::DeviceDpfRecord(int party, const DpfKeyRecord& record)
+    : params_(record.params),
+      source_(record.batch.source()),
+      offset_(record.batch.offset()),
+      party_(party),
+      right_t_cw_(allocation(record.count)),
+      first_bad_(1) {
+  const std::span<const uint8_t> bytes = record.bytes();
+  const uint8_t* base = record.device_bytes();
+  // Correction words are read as 8-byte words; a batch at an odd offset of its record is moved.
+  if (base == nullptr || reinterpret_cast<uintptr_t>(base) % alignof(Block) != 0) {
+    copy_ = DeviceBuffer<uint8_t>(bytes.size());
+    check_cuda(cudaMemcpyAsync(copy_.get(), base != nullptr ? base : bytes.data(), bytes.size(),
+                               base != nullptr ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice,
+                               kStream),
+               "key batch copy");
+    base = copy_.get();
+  }
+  const int levels = params_.levels();
+  const uint64_t count = record.count;
+  const auto* root = reinterpret_cast<const Block*>(base + kDpfBatchHeaderBytes);
+  const Block* level_cw = root + count;
+  const auto* right = reinterpret_cast<const uint8_t*>(level_cw + levels * count);
+  const int right_bytes = (levels + 7) / 8;
+  const auto* leaf_cw = reinterpret_cast<const Block*>(right + right_bytes * count);
+  view_ = {params_.n, levels, count, root, level_cw, right_t_cw_.get(), leaf_cw};
+
+  const DpfLeafLayout leaf(params_.n, params_.out_bits);
+  check_cuda(cudaMemsetAsync(first_bad_.get(), 0xff, sizeof(unsigned long long), kStream),
+             "key check reset");
+  check_cuda(launch_expand_dpf_record(right, right_bytes, levels, root, leaf_cw,
+                                      leaf.used_bits() ^ Block::fill(1), party, count,
+                                      right_t_cw_.get(), first_bad_.get(), kStream),
+             "key batch expansion kernel");
+}
+
+void DeviceDpfRecord::check() const {
+  unsigned long long first_bad = 0;
+  copy_to_host(first_bad_, std::span(&first_bad, 1));
+  if (first_bad == ~0ULL) return;
+  const uint64_t key = first_bad >> 2;
+  const uint64_t problem = first_bad & 3;
+  if (problem == kRootOfOtherParty && key == 0)
+    fail(ErrorKind::kInvalidArgument, "{}: the DPF keys of the batch at offset {} are not party {}'s",
+         source_, offset_, party_);
+  fail(ErrorKind::kParse, "{}: DPF key {} of the batch at offset {} is corrupted: {}", source_,
+       key, offset_,
+       problem == kRootOfOtherParty  ? "its root's party bit differs from key 0's"
+       : problem == kRightPaddingSet ? "padding bits of its right control-bit CWs are set"
+                                     : "its leaf CW has bits set outside the output slots");
 }
 
 DeviceDpfKeyPair::DeviceDpfKeyPair(const DpfParams& params, uint64_t count)

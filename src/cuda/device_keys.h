@@ -6,6 +6,7 @@
 // validates at its boundary).
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "crypto/dcf.h"
 #include "crypto/dpf.h"
@@ -48,6 +49,30 @@ class DeviceDpfKeyPair {
   uint64_t count_;
   DeviceBuffer<Block> root_[2], level_cw_, leaf_cw_;
   DeviceBuffer<uint64_t> right_t_cw_;
+};
+
+// A serialized DPF batch (crypto/dpf.h's DpfKeyRecord) made ready for evaluation: in place when
+// its bytes are resident and 8-byte aligned, else after one copy of the whole batch (from the
+// host, or within the device). Construction queues the copy and the keys' check (every root is
+// `party`'s, padding bits clear) on kStream; check() reports a bad key, as kParse naming it, once
+// the caller has waited for the stream.
+class DeviceDpfRecord {
+ public:
+  DeviceDpfRecord(int party, const DpfKeyRecord& record);
+  DpfKeysView view() const { return view_; }
+  const DpfParams& params() const { return params_; }
+  // Synchronizes kStream and throws if a key failed the check.
+  void check() const;
+
+ private:
+  DpfParams params_;
+  std::string source_;
+  size_t offset_;
+  int party_;
+  DeviceBuffer<uint8_t> copy_;
+  DeviceBuffer<uint64_t> right_t_cw_;
+  DeviceBuffer<unsigned long long> first_bad_;
+  DpfKeysView view_;
 };
 
 class DeviceDcfKeys {

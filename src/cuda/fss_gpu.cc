@@ -73,22 +73,43 @@ void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
   copy_to_host(device_out, out);
 }
 
+namespace {
+
+void compare_on_device(const DpfKeysView& view, const DpfParams& params,
+                       std::span<const uint64_t> xs, std::span<uint8_t> out, AesVariant variant) {
+  DeviceBuffer<uint64_t> device_xs(allocation(view.count));
+  DeviceBuffer<uint8_t> device_out(allocation(view.count));
+  copy_to_device(xs, device_xs);
+  synchronize(launch_dpf_compare_eval(variant, evaluation_round_keys(), leaf_layout(params), view,
+                                      device_xs.get(), device_out.get(), kStream),
+              "DPF comparison kernel");
+  copy_to_host(device_out, out);
+}
+
+void check_compare_keys(const DpfParams& params, uint64_t count, std::span<const uint64_t> xs,
+                        size_t outputs) {
+  check_fss_eval_inputs(params.n, count, xs, outputs, "gpu::dpf_compare_eval");
+  if (params.out_bits != 1)
+    fail(ErrorKind::kInvalidArgument, "gpu::dpf_compare_eval: needs l = 1 keys, got l = {}",
+         params.out_bits);
+}
+
+}  // namespace
+
 void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
                       std::span<uint8_t> out, AesVariant variant) {
   check_dpf_batch(party, keys, "gpu::dpf_compare_eval");
-  check_fss_eval_inputs(keys.params.n, keys.count, xs, out.size(), "gpu::dpf_compare_eval");
-  if (keys.params.out_bits != 1)
-    fail(ErrorKind::kInvalidArgument, "gpu::dpf_compare_eval: needs l = 1 keys, got l = {}",
-         keys.params.out_bits);
+  check_compare_keys(keys.params, keys.count, xs, out.size());
   const DeviceDpfKeys device_keys(keys);
-  DeviceBuffer<uint64_t> device_xs(allocation(keys.count));
-  DeviceBuffer<uint8_t> device_out(allocation(keys.count));
-  copy_to_device(xs, device_xs);
-  synchronize(
-      launch_dpf_compare_eval(variant, evaluation_round_keys(), leaf_layout(keys.params),
-                              device_keys.view(), device_xs.get(), device_out.get(), kStream),
-      "DPF comparison kernel");
-  copy_to_host(device_out, out);
+  compare_on_device(device_keys.view(), keys.params, xs, out, variant);
+}
+
+void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
+                      std::span<uint8_t> out, AesVariant variant) {
+  check_compare_keys(keys.params, keys.count, xs, out.size());
+  const DeviceDpfRecord device_keys(party, keys);
+  compare_on_device(device_keys.view(), keys.params, xs, out, variant);
+  device_keys.check();
 }
 
 void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, std::span<uint64_t> out,
@@ -110,25 +131,46 @@ void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, std::span<uint64_t
   copy_to_host(device_out, out);
 }
 
+namespace {
+
+void full_domain_dot_on_device(const DpfKeysView& view, const DpfParams& params,
+                               std::span<const uint64_t> terms, std::span<const uint64_t> offsets,
+                               std::span<uint64_t> dots, std::span<uint64_t> ones,
+                               AesVariant variant) {
+  DeviceBuffer<uint64_t> device_terms(allocation(terms.size())), device_offsets(view.count),
+      device_dots(view.count), device_ones(view.count);
+  copy_to_device(terms, device_terms);
+  copy_to_device(offsets, device_offsets);
+  synchronize(launch_dpf_full_domain_dot(variant, evaluation_round_keys(), leaf_layout(params),
+                                         view, device_terms.get(), device_offsets.get(),
+                                         device_dots.get(), device_ones.get(), kStream),
+              "DPF full-domain dot kernel");
+  copy_to_host(device_dots, dots);
+  copy_to_host(device_ones, ones);
+}
+
+}  // namespace
+
 void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uint64_t> terms,
                          std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                          std::span<uint64_t> ones, AesVariant variant) {
   check_dpf_batch(party, keys, "gpu::dpf_full_domain_dot");
-  check_full_domain_dot(keys, terms.size(), offsets, dots.size(), ones.size(),
+  check_full_domain_dot(keys.params, keys.count, terms.size(), offsets, dots.size(), ones.size(),
                         "gpu::dpf_full_domain_dot");
   if (keys.count == 0) return;
   const DeviceDpfKeys device_keys(keys);
-  DeviceBuffer<uint64_t> device_terms(allocation(terms.size())), device_offsets(keys.count),
-      device_dots(keys.count), device_ones(keys.count);
-  copy_to_device(terms, device_terms);
-  copy_to_device(offsets, device_offsets);
-  synchronize(
-      launch_dpf_full_domain_dot(variant, evaluation_round_keys(), leaf_layout(keys.params),
-                                 device_keys.view(), device_terms.get(), device_offsets.get(),
-                                 device_dots.get(), device_ones.get(), kStream),
-      "DPF full-domain dot kernel");
-  copy_to_host(device_dots, dots);
-  copy_to_host(device_ones, ones);
+  full_domain_dot_on_device(device_keys.view(), keys.params, terms, offsets, dots, ones, variant);
+}
+
+void dpf_full_domain_dot(int party, const DpfKeyRecord& keys, std::span<const uint64_t> terms,
+                         std::span<const uint64_t> offsets, std::span<uint64_t> dots,
+                         std::span<uint64_t> ones, AesVariant variant) {
+  check_full_domain_dot(keys.params, keys.count, terms.size(), offsets, dots.size(), ones.size(),
+                        "gpu::dpf_full_domain_dot");
+  if (keys.count == 0) return;
+  const DeviceDpfRecord device_keys(party, keys);
+  full_domain_dot_on_device(device_keys.view(), keys.params, terms, offsets, dots, ones, variant);
+  device_keys.check();
 }
 
 void dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uint64_t> points,

@@ -51,6 +51,14 @@ void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uin
                          std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                          std::span<uint64_t> ones, AesVariant variant = kDefaultAesVariant);
 
+// The same two on a serialized batch (cuda/device_keys.h's DeviceDpfRecord): no host-side parse,
+// and no key upload when the record's bytes are resident. A corrupted key is kParse.
+void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
+                      std::span<uint8_t> out, AesVariant variant = kDefaultAesVariant);
+void dpf_full_domain_dot(int party, const DpfKeyRecord& keys, std::span<const uint64_t> terms,
+                         std::span<const uint64_t> offsets, std::span<uint64_t> dots,
+                         std::span<uint64_t> ones, AesVariant variant = kDefaultAesVariant);
+
 DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
                    std::span<const uint64_t> betas, Block seed,
                    AesVariant variant = kDefaultAesVariant);

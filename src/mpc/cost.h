@@ -16,6 +16,7 @@ struct Cost {
   uint64_t bytes_sent = 0;  // by this party
   uint64_t rounds = 0;
   uint64_t prg_calls = 0;  // fixed-key PRG blocks this side evaluated (CPU FSS code)
+  double seconds = 0;      // a party's wall time in the gate (its exchanges included)
 
   Cost& operator+=(const Cost& other) {
     calls += other.calls;
@@ -24,6 +25,7 @@ struct Cost {
     bytes_sent += other.bytes_sent;
     rounds += other.rounds;
     prg_calls += other.prg_calls;
+    seconds += other.seconds;
     return *this;
   }
 };

@@ -258,14 +258,17 @@ uint64_t KeyStreamWriter::bytes_written() const { return impl_->bytes; }
 // Reader
 
 struct KeyStreamReader::Impl {
-  Impl(std::span<const uint8_t> stream, std::string source) : cursor(stream, std::move(source)) {}
+  Impl(std::span<const uint8_t> stream, std::string source)
+      : stream(stream), cursor(stream, std::move(source)) {}
   ~Impl() {
     if (mapping != nullptr) ::munmap(mapping, mapping_bytes);
   }
 
   void* mapping = nullptr;  // files only
   size_t mapping_bytes = 0;
-  ByteReader cursor;  // over the stream without its trailer; offsets are stream offsets
+  std::span<const uint8_t> stream;  // without its trailer
+  ByteReader cursor;                // over stream; offsets are stream offsets
+  std::unique_ptr<ResidentBytes> resident;  // stream's copy in a backend's memory, if any
   uint64_t records = 0;
   RunId run_id{};
 
@@ -374,9 +377,18 @@ std::span<const uint8_t> KeyStreamReader::read_record(GateKind expected,
 
 ByteReader KeyStreamReader::record_reader(GateKind expected, uint64_t expected_elements) {
   const auto payload = read_record(expected, expected_elements);
+  const uint8_t* device = impl_->resident == nullptr
+                              ? nullptr
+                              : impl_->resident->data() + (payload.data() - impl_->stream.data());
   return ByteReader(payload,
                     fmt::format("{} record {}", impl_->cursor.source(),
-                                describe_record(impl_->records - 1, expected, expected_elements)));
+                                describe_record(impl_->records - 1, expected, expected_elements)),
+                    device);
+}
+
+bool KeyStreamReader::make_resident(Backend& backend) {
+  impl_->resident = backend.make_resident(impl_->stream);
+  return impl_->resident != nullptr;
 }
 
 bool KeyStreamReader::at_end() const { return impl_->cursor.remaining() == 0; }

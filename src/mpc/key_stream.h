@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/bytes.h"
+#include "crypto/backend.h"
 #include "mpc/gate_kind.h"
 
 namespace fss {
@@ -99,6 +100,11 @@ class KeyStreamReader {
   // read_record's payload as a ByteReader whose messages name the record
   // ("key file P0.keys record #12 dcf[4096]").
   ByteReader record_reader(GateKind expected, uint64_t expected_elements);
+
+  // Copies the stream into `backend`'s memory (resident keys, crypto/backend.h), so that
+  // record_reader's readers carry the device address of their bytes; false, with nothing
+  // copied, where the backend works on host memory. Throws as Backend::make_resident.
+  bool make_resident(Backend& backend);
 
   bool at_end() const;
   // Throws kMismatch, naming the next record, unless every record has been read.

@@ -21,12 +21,10 @@ struct PartyOutcome {
   ChannelStats channel;
 };
 
-PartyOutcome run_party(int party, const Program& program, std::span<const uint8_t> stream,
-                       const ConfigHash& config, std::span<const Tensor> masked_inputs,
-                       Channel& channel, Backend& backend) {
+PartyOutcome run_party(int party, const Program& program, KeyStreamReader& keys,
+                       std::span<const Tensor> masked_inputs, Channel& channel,
+                       Backend& backend) {
   const BackendScope on_backend(backend);
-  KeyStreamReader keys = KeyStreamReader::from_memory(
-      stream, party, config, party == 0 ? "P0 key stream" : "P1 key stream");
   PartyEngine engine(party, keys, channel);
   for (const Tensor& t : masked_inputs) engine.provide_input(t);
   const auto start = std::chrono::steady_clock::now();
@@ -102,13 +100,25 @@ LocalRunResult run_locally(const Program& program, std::span<const Tensor> input
     masked_inputs.push_back(add(Masked{inputs[i]}, Masked{mask}).value);
   }
 
+  // Both parties' keys are in place before either starts its clock.
+  std::vector<KeyStreamReader> readers;
+  result.keys_resident = options.resident_keys;
+  for (int party = 0; party < 2; ++party) {
+    readers.push_back(KeyStreamReader::from_memory(streams[party], party, config,
+                                                   party == 0 ? "P0 key stream" : "P1 key stream"));
+    const auto load_start = std::chrono::steady_clock::now();
+    if (options.resident_keys) result.keys_resident &= readers.back().make_resident(backend);
+    result.party_key_load_seconds[party] =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  }
+
   auto [channel0, channel1] = connect_pair(options);
   auto p1 = std::async(std::launch::async, [&, &ch1 = channel1] {
-    return run_party(1, program, streams[1], config, masked_inputs, *ch1, backend);
+    return run_party(1, program, readers[1], masked_inputs, *ch1, backend);
   });
   PartyOutcome p0;
   try {
-    p0 = run_party(0, program, streams[0], config, masked_inputs, *channel0, backend);
+    p0 = run_party(0, program, readers[0], masked_inputs, *channel0, backend);
   } catch (...) {
     channel0.reset();  // lets P1 fail fast instead of waiting for its timeout
     throw;

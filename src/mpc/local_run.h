@@ -32,6 +32,10 @@ struct LocalRunOptions {
   // Where the dealer's and the parties' gates run their bulk operations (crypto/backend.h);
   // nullptr: the CPU.
   Backend* backend = nullptr;
+  // Each party copies its key stream into the backend's memory before its online phase (where
+  // the backend has memory of its own: the GPU); false leaves keys in host memory, and every
+  // gate's keys travel to the backend with its call.
+  bool resident_keys = true;
   // With tcp: the TLS options of P0 (listens) and P1 (connects); nullopt: plain TCP.
   std::optional<std::array<TlsOptions, 2>> tls = std::nullopt;
 };
@@ -46,6 +50,8 @@ struct LocalRunResult {
   std::map<std::string, double> party_phase_wait_seconds[2];  // of which waiting on the peer
   double dealer_seconds = 0;                                  // the dealer's walk (keygen)
   double party_online_seconds[2] = {};  // from the first input to the last output
+  double party_key_load_seconds[2] = {};  // making keys resident, before the online phase
+  bool keys_resident = false;             // whether the backend took the key streams
   ChannelStats party_channel[2];        // bytes sent and received, rounds
   uint64_t key_stream_bytes[2] = {};
 };

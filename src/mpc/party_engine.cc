@@ -79,6 +79,7 @@ void PartyEngine::add_public(Shared& value, const Tensor& constant) const {
 }
 
 void PartyEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
+  const auto start = std::chrono::steady_clock::now();
   const uint64_t count = out[0].size();
   ByteReader key = keys_->record_reader(gate.kind(), count);
   if (key.remaining() != gate.key_bytes(count))
@@ -96,7 +97,10 @@ void PartyEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
                          .key_bytes = gate.key_bytes(count),
                          .bytes_sent = peer_->stats().bytes_sent - before.bytes_sent,
                          .rounds = peer_->stats().rounds - before.rounds,
-                         .prg_calls = prg_calls});
+                         .prg_calls = prg_calls,
+                         .seconds = std::chrono::duration<double>(
+                                        std::chrono::steady_clock::now() - start)
+                                        .count()});
 }
 
 }  // namespace fss

@@ -33,7 +33,7 @@ void gen_comparison_bit(std::span<const uint64_t> alphas, int m, int bits, Seede
 std::vector<uint64_t> eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> xs,
                                           int m, int bits, Opener& opener) {
   const size_t count = xs.size();
-  const DpfKeyBatch dpf = deserialize_dpf_keys(key);
+  const DpfKeyRecord dpf = read_dpf_record(key);
   if (dpf.count != count || dpf.params.n != m || dpf.params.out_bits != 1)
     fail(ErrorKind::kParse,
          "{}: comparison DPF batch has {} keys of n = {}, l = {}; expected {} of n = {}, l = 1",

@@ -66,7 +66,7 @@ void DreluGate::gen(InColumns r_in, InColumns r_out, SeededPrg& prg, ByteWriter&
 
 void DreluGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share, Opener&) const {
   const size_t count = x_hat[0].size();
-  const DpfKeyBatch dpf = deserialize_dpf_keys(key);
+  const DpfKeyRecord dpf = read_dpf_record(key);
   if (dpf.count != count || dpf.params.n != m_ - 1 || dpf.params.out_bits != 1)
     fail(ErrorKind::kParse, "{}: {} DPF batch has {} keys of n = {}, l = {}, expected {} of n = {}",
          key.source(), describe(), dpf.count, dpf.params.n, dpf.params.out_bits, count, m_ - 1);

@@ -88,7 +88,7 @@ void LutGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
                    Opener& opener) const {
   const size_t count = x_hat[0].size();
   const int k = input_.n;
-  const DpfKeyBatch dpf = deserialize_dpf_keys(key);
+  const DpfKeyRecord dpf = read_dpf_record(key);
   if (dpf.count != count || dpf.params.n != k || dpf.params.out_bits != 1)
     fail(ErrorKind::kParse,
          "{}: {} DPF batch has {} keys of n = {}, l = {}, expected {} of n = {}, l = 1",
@@ -97,9 +97,9 @@ void LutGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
   const std::vector<uint64_t> correction =
       read_packed(key, count, output_.n, "lut output correction");
 
-  if (count > 0 && dpf.root[0].lsb() != static_cast<uint64_t>(party))
+  if (count > 0 && dpf.root_party() != party)
     fail(ErrorKind::kMismatch, "{}: {} DPF keys belong to party {}, evaluated by party {}",
-         key.source(), describe(), dpf.root[0].lsb(), party);
+         key.source(), describe(), dpf.root_party(), party);
 
   // u_b = sum_j T[x^ - j] e_b[j], a dot product with the reversed table at offset 2^k - x^.
   const Ring out_ring = output_.ring();

@@ -9,6 +9,9 @@ namespace fss::testing {
 
 class CountingBackend final : public Backend {
  public:
+  using Backend::dpf_compare_eval;
+  using Backend::dpf_full_domain_dot;
+
   std::string name() const override { return "counting"; }
   DpfKeyPair dpf_gen(const DpfParams& params, std::span<const uint64_t> alphas,
                      std::span<const uint64_t> betas, Block seed) override {

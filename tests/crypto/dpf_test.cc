@@ -12,6 +12,7 @@
 
 #include "core/error.h"
 #include "crypto/aes.h"
+#include "crypto/backend.h"
 
 namespace fss {
 namespace {
@@ -553,6 +554,91 @@ TEST(DpfSerialization, RejectsCorruptedRecords) {
       ErrorKind::kParse, [&] { parse(right_padding); }, "padding bits");
   expect_error(
       ErrorKind::kParse, [&] { parse(leaf_padding); }, "outside the output slots");
+}
+
+// A record is read where it lies: the header is checked, the reader moves past the batch, and
+// the keys parse (deserialize) as the batch they were written from. Two batches back to back,
+// the first at an odd offset, as a gate's record may hold them.
+TEST(DpfRecord, SkipsTheBatchAndParsesAsTheBatch) {
+  const DpfKeyPair first =
+      dpf_gen({12, 1}, std::vector<uint64_t>{1, 2, 3}, std::vector<uint64_t>{1, 1, 1}, {7, 8});
+  const DpfKeyPair second =
+      dpf_gen({37, 1}, std::vector<uint64_t>{5, 6}, std::vector<uint64_t>{1, 1}, {9, 10});
+  for (int party = 0; party < 2; ++party) {
+    ByteWriter writer;
+    writer.put<uint8_t>(0xab);
+    serialize(first.party[party], writer);
+    serialize(second.party[party], writer);
+    ByteReader reader(writer.data(), "test record");
+    reader.get<uint8_t>("prefix");
+    const DpfKeyRecord a = read_dpf_record(reader);
+    const DpfKeyRecord b = read_dpf_record(reader);
+    reader.expect_end();
+    EXPECT_EQ(a.params.n, 12);
+    EXPECT_EQ(a.count, 3u);
+    EXPECT_EQ(b.params.n, 37);
+    EXPECT_EQ(b.count, 2u);
+    EXPECT_EQ(a.root_party(), party);
+    EXPECT_EQ(b.root_party(), party);
+    EXPECT_EQ(a.bytes().size(), kDpfBatchHeaderBytes + 3 * dpf_key_bytes({12, 1}));
+    EXPECT_EQ(a.bytes().data(), writer.data().data() + 1);
+    EXPECT_EQ(a.device_bytes(), nullptr);
+    EXPECT_EQ(deserialize(a).root, first.party[party].root);
+    EXPECT_EQ(deserialize(b).level_cw, second.party[party].level_cw);
+    EXPECT_EQ(deserialize(b).right_t_cw, second.party[party].right_t_cw);
+  }
+}
+
+TEST(DpfRecord, HeaderAndLengthAreCheckedKeysWhenParsed) {
+  const DpfKeyPair keys =
+      dpf_gen({12, 1}, std::vector<uint64_t>{1, 2, 3}, std::vector<uint64_t>{1, 1, 0}, {7, 8});
+  const std::vector<uint8_t> bytes = serialized(keys.party[1]);
+  for (size_t length = 0; length < bytes.size(); ++length) {
+    SCOPED_TRACE(testing::Message() << "prefix of " << length << " bytes");
+    const std::vector<uint8_t> prefix(bytes.begin(), bytes.begin() + length);
+    ByteReader reader(prefix, "truncated");
+    expect_error(ErrorKind::kParse, [&] { read_dpf_record(reader); });
+  }
+  std::vector<uint8_t> mixed_party = bytes;
+  mixed_party[kDpfBatchHeaderBytes + 16] ^= 1;
+  ByteReader reader(mixed_party, "mixed");
+  const DpfKeyRecord record = read_dpf_record(reader);  // the keys are not read here
+  expect_error(
+      ErrorKind::kParse, [&] { deserialize(record); }, "party bit");
+}
+
+// The backend's record entry points parse on the host by default: the same bits as the batch.
+TEST(DpfRecord, DefaultBackendPathEqualsTheBatchPath) {
+  std::mt19937_64 rng(77);
+  const size_t count = 300;
+  for (const int n : {8, 33}) {
+    const std::vector<uint64_t> alphas = random_values(rng, count, n);
+    const DpfKeyPair keys =
+        dpf_gen({n, 1}, alphas, std::vector<uint64_t>(count, 1), Block{rng(), rng()});
+    const std::vector<uint64_t> xs = random_values(rng, count, n);
+    for (int party = 0; party < 2; ++party) {
+      const std::vector<uint8_t> bytes = serialized(keys.party[party]);
+      ByteReader reader(bytes, "record");
+      const DpfKeyRecord record = read_dpf_record(reader);
+      std::vector<uint8_t> from_record(count), from_batch(count);
+      cpu_backend().dpf_compare_eval(party, record, xs, from_record);
+      cpu_backend().dpf_compare_eval(party, keys.party[party], xs, from_batch);
+      EXPECT_EQ(from_record, from_batch);
+      if (n == 8) {
+        const std::vector<uint64_t> terms = random_values(rng, 2 * 256, 64);
+        std::vector<uint64_t> offsets(count), dots[2] = {std::vector<uint64_t>(count),
+                                                         std::vector<uint64_t>(count)},
+                                              ones[2] = {std::vector<uint64_t>(count),
+                                                         std::vector<uint64_t>(count)};
+        for (auto& offset : offsets) offset = rng() % 257;
+        cpu_backend().dpf_full_domain_dot(party, record, terms, offsets, dots[0], ones[0]);
+        cpu_backend().dpf_full_domain_dot(party, keys.party[party], terms, offsets, dots[1],
+                                          ones[1]);
+        EXPECT_EQ(dots[0], dots[1]);
+        EXPECT_EQ(ones[0], ones[1]);
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
 #include "crypto/dpf_math.h"
 #include "cuda/devices.h"
 #include "nn/model_run.h"
@@ -146,6 +147,80 @@ TEST_F(CudaBackendTest, ModelsRunOnTheGpuAsOnTheCpu) {
       EXPECT_EQ(gpu.key_stream_bytes[0], cpu.key_stream_bytes[0]);
       EXPECT_EQ(gpu.party_channel[0].bytes_sent, cpu.party_channel[0].bytes_sent);
     }
+}
+
+// Serialized batches evaluated where they lie: resident (in GPU memory) at aligned and odd
+// offsets, and from host memory, give the CPU's bits; a corrupted key is named, and keys of the
+// other party are refused, as the host parse does.
+TEST_F(CudaBackendTest, KeyRecordsEvaluateInPlaceAsTheCpu) {
+  std::mt19937_64 rng(seed_);
+  for (const int n : {8, 13, 37}) {
+    const size_t count = 4000;
+    std::vector<uint64_t> alphas(count), xs(count), offsets(count);
+    for (size_t i = 0; i < count; ++i) {
+      alphas[i] = rng() & ((uint64_t{1} << n) - 1);
+      xs[i] = i % 5 == 0 ? alphas[i] : rng() & ((uint64_t{1} << n) - 1);
+    }
+    const DpfKeyPair keys =
+        cpu_backend().dpf_gen({n, 1}, alphas, std::vector<uint64_t>(count, 1), {rng(), rng()});
+    const uint64_t window = 64 * full_domain_words(n);
+    const std::vector<uint64_t> terms = random_words(rng, 2 * window);
+    for (auto& offset : offsets) offset = rng() % (window + 1);
+    for (int party = 0; party < 2; ++party)
+      for (const size_t prefix : {0, 3, 8})
+        for (const bool resident : {true, false}) {
+          SCOPED_TRACE(::testing::Message() << "n " << n << " party " << party << " prefix "
+                                            << prefix << " resident " << resident << ", seed "
+                                            << seed_);
+          ByteWriter writer;
+          for (size_t i = 0; i < prefix; ++i) writer.put<uint8_t>(0);
+          serialize(keys.party[party], writer);
+          const std::unique_ptr<ResidentBytes> copy =
+              resident ? gpu_->make_resident(writer.data()) : nullptr;
+          ByteReader reader(writer.data(), "test record", copy ? copy->data() : nullptr);
+          reader.take(prefix, "prefix");
+          const DpfKeyRecord record = read_dpf_record(reader);
+          std::vector<uint8_t> cpu_bits(count), gpu_bits(count);
+          cpu_backend().dpf_compare_eval(party, keys.party[party], xs, cpu_bits);
+          gpu_->dpf_compare_eval(party, record, xs, gpu_bits);
+          EXPECT_EQ(gpu_bits, cpu_bits);
+          if (n > 13) continue;
+          std::vector<uint64_t> cpu_dots(count), cpu_ones(count), gpu_dots(count),
+              gpu_ones(count);
+          cpu_backend().dpf_full_domain_dot(party, keys.party[party], terms, offsets, cpu_dots,
+                                            cpu_ones);
+          gpu_->dpf_full_domain_dot(party, record, terms, offsets, gpu_dots, gpu_ones);
+          EXPECT_EQ(gpu_dots, cpu_dots);
+          EXPECT_EQ(gpu_ones, cpu_ones);
+        }
+  }
+
+  const DpfKeyPair keys =
+      cpu_backend().dpf_gen({12, 1}, std::vector<uint64_t>{1, 2, 3},
+                            std::vector<uint64_t>{1, 1, 1}, {rng(), rng()});
+  ByteWriter writer;
+  serialize(keys.party[0], writer);
+  const std::vector<uint64_t> xs = {0, 1, 2};
+  std::vector<uint8_t> bits(3);
+  const auto expect_error = [&](const std::vector<uint8_t>& bytes, int party, ErrorKind kind,
+                                const std::string& part) {
+    const std::unique_ptr<ResidentBytes> copy = gpu_->make_resident(bytes);
+    ByteReader reader(bytes, "bad record", copy->data());
+    const DpfKeyRecord record = read_dpf_record(reader);
+    try {
+      gpu_->dpf_compare_eval(party, record, xs, bits);
+      ADD_FAILURE() << "no error for " << part;
+    } catch (const Error& error) {
+      EXPECT_EQ(error.kind(), kind) << error.what();
+      EXPECT_NE(std::string(error.what()).find(part), std::string::npos) << error.what();
+    }
+  };
+  std::vector<uint8_t> right_padding = writer.data();
+  const size_t levels = DpfParams{12, 1}.levels();  // 5: the top bits of each byte are padding
+  const size_t right_bytes = (levels + 7) / 8;
+  right_padding[kDpfBatchHeaderBytes + 3 * 16 + levels * 3 * 16 + 3 * right_bytes - 1] |= 0x80;
+  expect_error(right_padding, 0, ErrorKind::kParse, "key 2 of the batch");
+  expect_error(writer.data(), 1, ErrorKind::kInvalidArgument, "not party 1's");
 }
 
 }  // namespace

@@ -413,5 +413,77 @@ TEST_F(KeyStreamFileTest, IoErrors) {
                ErrorKind::kIo, {"x.keys.tmp"});
 }
 
+// A backend whose "own memory" is a host copy, so that the addresses records carry can be
+// checked byte for byte without a GPU.
+class CopyingBackend final : public Backend {
+ public:
+  struct Copy final : ResidentBytes {
+    explicit Copy(std::span<const uint8_t> bytes) : bytes(bytes.begin(), bytes.end()) {}
+    const uint8_t* data() const override { return bytes.data(); }
+    std::vector<uint8_t> bytes;
+  };
+  std::string name() const override { return "copying"; }
+  std::unique_ptr<ResidentBytes> make_resident(std::span<const uint8_t> bytes) override {
+    ++copies;
+    return std::make_unique<Copy>(bytes);
+  }
+  DpfKeyPair dpf_gen(const DpfParams&, std::span<const uint64_t>, std::span<const uint64_t>,
+                     Block) override {
+    return unused<DpfKeyPair>();
+  }
+  void dpf_eval(int, const DpfKeyBatch&, std::span<const uint64_t>, std::span<uint64_t>) override {
+    unused<int>();
+  }
+  void dpf_compare_eval(int, const DpfKeyBatch&, std::span<const uint64_t>,
+                        std::span<uint8_t>) override {
+    unused<int>();
+  }
+  void dpf_full_domain_dot(int, const DpfKeyBatch&, std::span<const uint64_t>,
+                           std::span<const uint64_t>, std::span<uint64_t>,
+                           std::span<uint64_t>) override {
+    unused<int>();
+  }
+  DcfKeyPair dcf_gen(const DcfParams&, std::span<const uint64_t>, std::span<const uint64_t>,
+                     Block) override {
+    return unused<DcfKeyPair>();
+  }
+  void dcf_eval(int, const DcfKeyBatch&, std::span<const uint64_t>, std::span<uint64_t>) override {
+    unused<int>();
+  }
+  void matmul(std::span<const uint64_t>, std::span<const uint64_t>, std::span<uint64_t>,
+              const MatmulDims&) override {
+    unused<int>();
+  }
+  int copies = 0;
+
+ private:
+  template <typename T>
+  static T unused() {
+    ADD_FAILURE() << "the key stream called a bulk operation";
+    return T{};
+  }
+};
+
+TEST(KeyStreamTest, ResidentStreamsGiveRecordsTheirCopysAddress) {
+  const std::vector<uint8_t> bytes = sample_memory_stream();
+  auto host_only = KeyStreamReader::from_memory(bytes, 0, kConfig);
+  EXPECT_FALSE(host_only.make_resident(cpu_backend()));
+  CopyingBackend copying;
+  auto reader = KeyStreamReader::from_memory(bytes, 0, kConfig);
+  ASSERT_TRUE(reader.make_resident(copying));
+  EXPECT_EQ(copying.copies, 1);
+  for (const TestRecord& record : sample_records()) {
+    ByteReader payload = reader.record_reader(record.kind, record.elements);
+    ASSERT_NE(payload.device_address(), nullptr);
+    const std::span<const uint8_t> host = payload.take(payload.remaining(), "payload");
+    EXPECT_TRUE(std::equal(host.begin(), host.end(), payload.device_address() - host.size()));
+    EXPECT_NE(payload.device_address() - host.size(), host.data());  // the copy, not the host
+  }
+  reader.expect_end();
+  ByteReader plain = host_only.record_reader(sample_records()[0].kind,
+                                             sample_records()[0].elements);
+  EXPECT_EQ(plain.device_address(), nullptr);
+}
+
 }  // namespace
 }  // namespace fss
