@@ -210,8 +210,10 @@ LocalRunResult run_in_processes(const RunOptions& options, uint64_t seed, const 
     keygen.expect_success();
     const nlohmann::json summary = read_json(keygen.stdout_path(), "keygen");
     result.dealer_seconds = summary.at("seconds");
-    for (int party = 0; party < 2; ++party)
+    for (int party = 0; party < 2; ++party) {
       result.key_stream_bytes[party] = summary.at("key_bytes").at(party);
+      result.key_bytes_held[party] = result.key_stream_bytes[party];  // the whole key file
+    }
   }
   const std::string masks = (d / kClientMasksFileName).string();
   const std::string masked = (d / "masked_inputs.fss").string();

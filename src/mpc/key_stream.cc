@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <system_error>
 #include <utility>
 
@@ -251,6 +252,11 @@ std::vector<uint8_t> KeyStreamWriter::take_bytes() {
   return std::move(impl_->memory);
 }
 
+std::vector<uint8_t> KeyStreamWriter::take_chunk() {
+  FSS_CHECK(!impl_->to_file, "key stream: take_chunk needs a memory writer");
+  return std::exchange(impl_->memory, {});
+}
+
 uint64_t KeyStreamWriter::records_written() const { return impl_->records; }
 uint64_t KeyStreamWriter::bytes_written() const { return impl_->bytes; }
 
@@ -268,6 +274,23 @@ struct KeyStreamReader::Impl {
   ByteReader cursor;  // over the stream without its trailer; offsets are stream offsets
   uint64_t records = 0;
   RunId run_id{};
+  // Chunked streams (from_chunk) only: the chunks not yet released, the cursor over the one at
+  // `current`; the cursor's offsets are offsets in that chunk, which its source names.
+  bool chunked = false;
+  std::deque<std::vector<uint8_t>> chunks;
+  size_t current = 0;
+  uint64_t chunks_seen = 0;  // numbers the chunks in messages
+  std::string stream_source;
+
+  // Moves the cursor to the next chunk once the current one is read (chunked streams).
+  void advance_if_read() {
+    if (!chunked || cursor.remaining() != 0 || current + 1 >= chunks.size()) return;
+    ++current;
+    cursor = ByteReader(chunks[current], chunk_source(current));
+  }
+  std::string chunk_source(size_t index) const {
+    return fmt::format("{} chunk {}", stream_source, chunks_seen - (chunks.size() - index));
+  }
 
   // Consumes the verified stream header and keeps its run id.
   void skip_header() {
@@ -292,6 +315,42 @@ KeyStreamReader KeyStreamReader::from_memory(std::span<const uint8_t> bytes, int
   auto impl = std::make_unique<Impl>(bytes, std::move(source));
   impl->skip_header();
   return KeyStreamReader(std::move(impl));
+}
+
+KeyStreamReader KeyStreamReader::from_chunk(std::vector<uint8_t> first_chunk, int party,
+                                            const ConfigHash& config, std::string source) {
+  std::deque<std::vector<uint8_t>> chunks;
+  chunks.push_back(std::move(first_chunk));
+  KeyStreamReader reader = from_memory(chunks.front(), party, config, source);
+  Impl& impl = *reader.impl_;
+  impl.chunked = true;
+  impl.chunks = std::move(chunks);  // moving the deque keeps the chunk's bytes where they are
+  impl.chunks_seen = 1;
+  impl.stream_source = std::move(source);
+  return reader;
+}
+
+void KeyStreamReader::append_chunk(std::vector<uint8_t> chunk) {
+  FSS_CHECK(impl_->chunked, "key stream: append_chunk needs a reader made by from_chunk");
+  if (chunk.empty()) return;
+  impl_->chunks.push_back(std::move(chunk));
+  ++impl_->chunks_seen;
+}
+
+void KeyStreamReader::release_read_chunks() {
+  Impl& impl = *impl_;
+  FSS_CHECK(impl.chunked, "key stream: release_read_chunks needs a reader made by from_chunk");
+  impl.advance_if_read();
+  const size_t released = impl.current;
+  impl.chunks.erase(impl.chunks.begin(), impl.chunks.begin() + released);
+  impl.current = 0;
+  if (impl.cursor.remaining() == 0) {
+    // Nothing more has arrived: the last chunk is read too. An empty cursor keeps the reader
+    // valid (at_end, expect_end) until append_chunk brings the next.
+    impl.chunks.clear();
+    impl.chunks.emplace_back();
+    impl.cursor = ByteReader(impl.chunks.front(), impl.chunk_source(0));
+  }
 }
 
 KeyStreamReader KeyStreamReader::from_file(const std::filesystem::path& path, int party,
@@ -342,6 +401,7 @@ KeyStreamReader KeyStreamReader::from_file(const std::filesystem::path& path, in
 
 std::span<const uint8_t> KeyStreamReader::read_record(GateKind expected,
                                                       uint64_t expected_elements) {
+  impl_->advance_if_read();
   ByteReader& cursor = impl_->cursor;
   const size_t offset = cursor.offset();
   const auto wanted = [&] { return describe_record(impl_->records, expected, expected_elements); };
@@ -379,10 +439,16 @@ ByteReader KeyStreamReader::record_reader(GateKind expected, uint64_t expected_e
                                 describe_record(impl_->records - 1, expected, expected_elements)));
 }
 
-bool KeyStreamReader::at_end() const { return impl_->cursor.remaining() == 0; }
+bool KeyStreamReader::at_end() const {
+  return impl_->cursor.remaining() == 0 && impl_->current + 1 >= impl_->chunks.size();
+}
 
 void KeyStreamReader::expect_end() const {
-  const ByteReader& cursor = impl_->cursor;
+  const Impl& impl = *impl_;
+  const bool next_chunk = impl.cursor.remaining() == 0 && impl.current + 1 < impl.chunks.size();
+  const ByteReader cursor =
+      next_chunk ? ByteReader(impl.chunks[impl.current + 1], impl.chunk_source(impl.current + 1))
+                 : impl.cursor;
   if (cursor.remaining() == 0) return;
   ByteReader next = cursor;
   const size_t offset = next.offset();
@@ -401,7 +467,9 @@ void KeyStreamReader::expect_end() const {
 }
 
 uint64_t KeyStreamReader::records_read() const { return impl_->records; }
-const std::string& KeyStreamReader::source() const { return impl_->cursor.source(); }
+const std::string& KeyStreamReader::source() const {
+  return impl_->chunked ? impl_->stream_source : impl_->cursor.source();
+}
 const RunId& KeyStreamReader::run_id() const { return impl_->run_id; }
 
 }  // namespace fss
