@@ -142,6 +142,7 @@ json configuration_header(const BenchConfiguration& c, const Sweep& sweep, const
           {"batching", c.batching()},
           {"channel", run.channel},
           {"tls", c.tls},
+          {"keys", c.keys},
           {"seed", sweep.seed},
           {"warmup", sweep.warmup},
           {"reps", sweep.reps}};
@@ -155,6 +156,7 @@ RunOptions run_options_for(const BenchConfiguration& c, const BenchOptions& opti
   run.nonlinear.family = c.nonlinear;
   run.backend = c.backend;
   run.tls = c.tls;
+  run.keys = c.keys;
   return run;
 }
 
@@ -292,7 +294,7 @@ json compare_true_and_loop(const std::vector<json>& results) {
     for (const json& together : results) {
       if (together["status"] != "ok" || together["batching"] != "true") continue;
       bool same = true;
-      for (const char* key : {"model", "seq_len", "batch", "nonlinear", "backend", "tls"})
+      for (const char* key : {"model", "seq_len", "batch", "nonlinear", "backend", "tls", "keys"})
         same = same && loop[key] == together[key];
       if (!same) continue;
       comparisons.push_back({{"true", together["id"]},
@@ -335,10 +337,11 @@ void print_tables(const std::vector<json>& results, const Sweep& sweep) {
   std::map<std::string, std::map<int64_t, std::map<std::string, const json*>>> groups;
   for (const json& r : results) {
     const std::string group = fmt::format(
-        "{}, sequence {}, {} backend, {}{}", r["model"].get<std::string>(),
+        "{}, sequence {}, {} backend, {}{}{}", r["model"].get<std::string>(),
         r["seq_len"].get<int64_t>(), r["backend"].get<std::string>(),
         r["batching"] == "loop" ? "loop of batch-1 runs (SIGMA_BATCH)" : "true batching",
-        r["tls"] == "none" ? "" : ", TLS " + r["tls"].get<std::string>());
+        r["tls"] == "none" ? "" : ", TLS " + r["tls"].get<std::string>(),
+        r["keys"] == "whole" ? "" : ", keys dealt per layer");
     if (!groups.contains(group)) group_order.push_back(group);
     groups[group][r["batch"].get<int64_t>()][r["nonlinear"].get<std::string>()] = &r;
   }
@@ -483,6 +486,11 @@ void add_bench_command(CLI::App& app, BenchOptions& options) {
       cmd->add_option("--tls", options.tls,
                       "the parties' TCP link: none (plain), on (TLS 1.3), no-encryption (TLS "
                       "handshake, then plain TCP); test credentials are made for each run")
+          ->delimiter(',')
+          ->capture_default_str(),
+      cmd->add_option("--keys", options.keys,
+                      "key dealing: whole (every key before the parties start), per-layer (one "
+                      "layer's keys at a time, dealer and parties alternating)")
           ->delimiter(',')
           ->capture_default_str()};
   for (CLI::Option* option : grid) option->excludes(sweep);

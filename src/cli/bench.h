@@ -1,10 +1,11 @@
 #pragma once
 // `fssformer bench`: runs a sweep (models x sequence lengths x batch sizes x protocol families x
-// backends x batching modes x TLS settings of the parties' link), each configuration `warmup` times
-// unmeasured and `reps` times measured, every run with fresh keys and checked bit for bit against
-// the clear engine. Writes one JSON per configuration and a merged bench.json (docs/benchmarks.md),
-// and prints the seed report's table (models x batch x family). Configurations this build cannot
-// run are reported as unavailable, with the reason, never measured.
+// backends x batching modes x TLS settings of the parties' link x key dealing), each configuration
+// `warmup` times unmeasured and `reps` times measured, every run with fresh keys and checked bit
+// for bit against the clear engine. Writes one JSON per configuration and a merged bench.json
+// (docs/benchmarks.md), and prints the seed report's table (models x batch x family).
+// Configurations this build cannot run are reported as unavailable, with the reason, never
+// measured.
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <optional>
@@ -25,6 +26,7 @@ struct BenchOptions {
   std::vector<std::string> batching = {"true"};  // true: one batch-B run; loop: B batch-1 runs
   bool loop_batch = false;                       // --loop-batch: batching = {loop}
   std::vector<std::string> tls = {"none"};       // none, on, no-encryption (RunOptions::tls)
+  std::vector<std::string> keys = {"whole"};     // whole, per-layer (RunOptions::keys)
   // Unset: the sweep file's value, else 3 reps, 1 warm-up, seed 1.
   std::optional<int> reps;
   std::optional<int> warmup;

@@ -25,6 +25,7 @@ struct Grid {
   std::vector<std::string> backends;
   std::vector<std::string> batching;
   std::vector<std::string> tls;
+  std::vector<std::string> keys;
 };
 
 template <typename T>
@@ -79,16 +80,17 @@ std::pair<std::vector<Grid>, json> read_sweep_file(const std::string& path) {
   for (const json& grid : file.at("grids")) {
     if (!grid.is_object() || !grid.contains("models"))
       fail(ErrorKind::kParse, "sweep file {}: every grid is an object with \"models\"", path);
-    require_known_keys(path, grid,
-                       {"models", "seq", "batch", "nonlinear", "backend", "batching", "tls"},
-                       "a grid");
+    require_known_keys(
+        path, grid, {"models", "seq", "batch", "nonlinear", "backend", "batching", "tls", "keys"},
+        "a grid");
     grids.push_back({sweep_list<std::string>(path, grid, "models", {}),
                      sweep_list<int64_t>(path, grid, "seq", {128}),
                      sweep_list<int64_t>(path, grid, "batch", {1}),
                      sweep_list<std::string>(path, grid, "nonlinear", {"sigma"}),
                      sweep_list<std::string>(path, grid, "backend", {"cpu"}),
                      sweep_list<std::string>(path, grid, "batching", {"true"}),
-                     sweep_list<std::string>(path, grid, "tls", {"none"})});
+                     sweep_list<std::string>(path, grid, "tls", {"none"}),
+                     sweep_list<std::string>(path, grid, "keys", {"whole"})});
   }
   return {grids, file};
 }
@@ -115,9 +117,10 @@ Sweep make_sweep(const BenchOptions& options) {
   } else {
     if (options.models.empty())
       fail(ErrorKind::kInvalidArgument, "bench needs --sweep FILE or --models NAME[,NAME...]");
-    grids.push_back(
-        {options.models, options.seq_lens, options.batches, options.nonlinear, options.backends,
-         options.loop_batch ? std::vector<std::string>{"loop"} : options.batching, options.tls});
+    grids.push_back({options.models, options.seq_lens, options.batches, options.nonlinear,
+                     options.backends,
+                     options.loop_batch ? std::vector<std::string>{"loop"} : options.batching,
+                     options.tls, options.keys});
   }
   sweep.reps = options.reps.value_or(sweep.reps);
   sweep.warmup = options.warmup.value_or(sweep.warmup);
@@ -134,22 +137,24 @@ Sweep make_sweep(const BenchOptions& options) {
           for (const std::string& nonlinear : grid.nonlinear)
             for (const std::string& backend : grid.backends)
               for (const std::string& batching : grid.batching)
-                for (const std::string& tls : grid.tls) {
-                  const ModelConfig& config = model_config(model);
-                  if (seq_len < 1 || seq_len > config.max_positions)
-                    fail(ErrorKind::kInvalidArgument,
-                         "model '{}': sequence length {} is outside 1..{} (its positions)", model,
-                         seq_len, config.max_positions);
-                  if (batch < 1 || batch > 4096)
-                    fail(ErrorKind::kInvalidArgument, "batch {}: must be in 1..4096", batch);
-                  require_member(nonlinear, {"sigma", "suf"}, "protocol family (nonlinear)");
-                  require_member(backend, {"cpu", "cuda"}, "backend");
-                  require_member(batching, {"true", "loop"}, "batching");
-                  require_member(tls, {"none", "on", "no-encryption"}, "TLS setting (tls)");
-                  BenchConfiguration c{config.name,        seq_len, batch, nonlinear, backend,
-                                       batching == "loop", tls};
-                  if (seen.insert(c.id()).second) sweep.configurations.push_back(std::move(c));
-                }
+                for (const std::string& tls : grid.tls)
+                  for (const std::string& keys : grid.keys) {
+                    const ModelConfig& config = model_config(model);
+                    if (seq_len < 1 || seq_len > config.max_positions)
+                      fail(ErrorKind::kInvalidArgument,
+                           "model '{}': sequence length {} is outside 1..{} (its positions)", model,
+                           seq_len, config.max_positions);
+                    if (batch < 1 || batch > 4096)
+                      fail(ErrorKind::kInvalidArgument, "batch {}: must be in 1..4096", batch);
+                    require_member(nonlinear, {"sigma", "suf"}, "protocol family (nonlinear)");
+                    require_member(backend, {"cpu", "cuda"}, "backend");
+                    require_member(batching, {"true", "loop"}, "batching");
+                    require_member(tls, {"none", "on", "no-encryption"}, "TLS setting (tls)");
+                    require_member(keys, {"whole", "per-layer"}, "key dealing (keys)");
+                    BenchConfiguration c{config.name,        seq_len, batch, nonlinear, backend,
+                                         batching == "loop", tls,     keys};
+                    if (seen.insert(c.id()).second) sweep.configurations.push_back(std::move(c));
+                  }
   return sweep;
 }
 

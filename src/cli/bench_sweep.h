@@ -19,18 +19,21 @@ struct BenchConfiguration {
   std::string nonlinear;
   std::string backend;
   bool loop;  // B batch-1 inferences (the reference's SIGMA_BATCH) instead of one batch-B one
-  std::string tls = "none";  // the parties' link (RunOptions::tls)
+  std::string tls = "none";    // the parties' link (RunOptions::tls)
+  std::string keys = "whole";  // how the dealer deals (RunOptions::keys)
 
   std::string batching() const { return loop ? "loop" : "true"; }
   // The file name stem: bert-tiny_s128_b2_sigma_cpu_true, with _tls-on or _tls-no-encryption
-  // appended for a TLS link.
+  // appended for a TLS link and _keys-per-layer for per-layer keys.
   std::string id() const {
-    return fmt::format("{}_s{}_b{}_{}_{}_{}{}", model, seq_len, batch, nonlinear, backend,
-                       batching(), tls == "none" ? "" : "_tls-" + tls);
+    return fmt::format("{}_s{}_b{}_{}_{}_{}{}{}", model, seq_len, batch, nonlinear, backend,
+                       batching(), tls == "none" ? "" : "_tls-" + tls,
+                       keys == "whole" ? "" : "_keys-" + keys);
   }
   std::string label() const {
-    return fmt::format("{} seq {} batch {} {} {} {}{}", model, seq_len, batch, nonlinear, backend,
-                       loop ? "loop" : "true-batch", tls == "none" ? "" : " TLS " + tls);
+    return fmt::format("{} seq {} batch {} {} {} {}{}{}", model, seq_len, batch, nonlinear, backend,
+                       loop ? "loop" : "true-batch", tls == "none" ? "" : " TLS " + tls,
+                       keys == "whole" ? "" : " keys " + keys);
   }
 };
 
@@ -47,7 +50,7 @@ struct Sweep {
 
 // Throws kIo for an unreadable sweep file; kParse for malformed JSON, an unknown key or a wrong
 // type; kInvalidArgument for an unknown model, a sequence longer than the model's positions, an
-// unknown family, backend, batching mode or TLS setting, or fewer than one rep.
+// unknown family, backend, batching mode, TLS setting or key dealing, or fewer than one rep.
 Sweep make_sweep(const BenchOptions& options);
 
 }  // namespace fss::cli

@@ -17,6 +17,9 @@ uint64_t padded(uint64_t payload_bytes) { return (payload_bytes + 15) / 16 * 16;
 // offsets leave them alone) but with all-zero masks and no keys: only sizes are counted.
 class KeyPlanEngine final : public Engine {
  public:
+  KeyPlanEngine() {
+    set_checkpoint([this] { end_segment(); });
+  }
   Kind kind() const override { return Kind::kDealer; }
   Masked input(const Shape& shape, FixedPoint format) override {
     plan_.mask_bytes += shape.size() * sizeof(uint64_t);
@@ -27,6 +30,7 @@ class KeyPlanEngine final : public Engine {
   void add_public(Shared&, const Tensor&) const override {}
 
   KeyPlan finish(const std::vector<Masked>& outputs) {
+    end_segment();
     for (const Masked& output : outputs) plan_.mask_bytes += output.value.size() * sizeof(uint64_t);
     plan_.key_file_bytes += kStreamHeaderBytes + kTrailerBytes;
     return plan_;
@@ -36,12 +40,19 @@ class KeyPlanEngine final : public Engine {
   void run_gate(const Gate& gate, InColumns, OutColumns out) override {
     const uint64_t payload = gate.key_bytes(out[0].size());
     plan_.key_file_bytes += kRecordHeaderBytes + padded(payload);
+    segment_bytes_ += kRecordHeaderBytes + padded(payload);
     plan_.largest_record_bytes = std::max(plan_.largest_record_bytes, payload);
     ++plan_.records;
   }
 
  private:
+  void end_segment() {
+    plan_.largest_segment_bytes = std::max(plan_.largest_segment_bytes, segment_bytes_);
+    segment_bytes_ = 0;
+  }
+
   KeyPlan plan_;
+  uint64_t segment_bytes_ = kStreamHeaderBytes;  // the first segment's chunk starts with it
 };
 
 }  // namespace

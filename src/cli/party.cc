@@ -281,7 +281,7 @@ int run_party_command(const PartyOptions& options) {
                                            {"bytes_received", stats.bytes_received},
                                            {"rounds", stats.rounds},
                                            {"key_bytes", key_file_bytes},
-                                           {"keys", resident_keys ? "resident" : "host"},
+                                           {"key_memory", resident_keys ? "resident" : "host"},
                                            {"key_load_ms", 1e3 * key_load_seconds},
                                            {"phases", phases}});
   return 0;

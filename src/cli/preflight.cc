@@ -75,9 +75,8 @@ bool choose_resident_keys(const std::string& key_memory, const std::string& what
                           uint64_t streamed_bytes, uint64_t key_bytes,
                           std::optional<uint64_t> free_bytes, const std::string& detail) {
   const uint64_t resident_bytes = streamed_bytes + key_bytes;
-  const bool resident =
-      key_memory == "device" ||
-      (key_memory == "auto" && (!free_bytes || resident_bytes <= *free_bytes));
+  const bool resident = key_memory == "device" ||
+                        (key_memory == "auto" && (!free_bytes || resident_bytes <= *free_bytes));
   require_gpu_memory(what, device, resident ? resident_bytes : streamed_bytes, free_bytes,
                      fmt::format("{}, keys {:.3f} GB {}", detail, key_bytes / 1e9,
                                  resident ? "resident" : "streamed from host memory"));

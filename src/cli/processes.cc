@@ -158,7 +158,8 @@ void read_party_metrics(const nlohmann::json& json, int party, LocalRunResult& r
   result.party_online_seconds[party] = json.at("online_ms").get<double>() / 1e3;
   result.party_key_load_seconds[party] = json.at("key_load_ms").get<double>() / 1e3;
   // Both parties' keys resident, or the run reports host keys.
-  result.keys_resident = (party == 0 || result.keys_resident) && json.at("keys") == "resident";
+  result.keys_resident =
+      (party == 0 || result.keys_resident) && json.at("key_memory") == "resident";
   result.party_channel[party] = {json.at("bytes_sent"), json.at("bytes_received"),
                                  json.at("rounds")};
   for (const auto& [phase, numbers] : json.at("phases").items()) {
@@ -213,8 +214,10 @@ LocalRunResult run_in_processes(const RunOptions& options, uint64_t seed, const 
     keygen.expect_success();
     const nlohmann::json summary = read_json(keygen.stdout_path(), "keygen");
     result.dealer_seconds = summary.at("seconds");
-    for (int party = 0; party < 2; ++party)
+    for (int party = 0; party < 2; ++party) {
       result.key_stream_bytes[party] = summary.at("key_bytes").at(party);
+      result.key_bytes_held[party] = result.key_stream_bytes[party];  // the whole key file
+    }
   }
   const std::string masks = (d / kClientMasksFileName).string();
   const std::string masked = (d / "masked_inputs.fss").string();

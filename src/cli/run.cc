@@ -46,6 +46,10 @@ void check_supported(const RunOptions& options) {
     fail(ErrorKind::kInvalidArgument, "--processes needs --channel tcp (parties are processes)");
   if (tls_setting(options) != "none" && options.channel != "tcp")
     fail(ErrorKind::kInvalidArgument, "--tls {}: TLS needs --channel tcp", tls_setting(options));
+  if (options.keys == "per-layer" && options.processes)
+    fail(ErrorKind::kInvalidArgument,
+         "--keys per-layer needs the in-process run: with --processes keygen writes whole key "
+         "files");
   if (options.backend == "cuda") {
     const gpu::DeviceList gpus = gpu::list_devices();
     if (gpus.devices.empty())
@@ -86,6 +90,12 @@ void add_run_command(CLI::App& app, RunOptions& options) {
   cmd->add_flag("--quiet", options.quiet, "no progress line");
   cmd->add_flag("--processes", options.processes,
                 "run keygen, party 0, party 1 and the client as separate processes (TCP)");
+  cmd->add_option("--keys", options.keys,
+                  "whole: the dealer deals every key before the parties start; per-layer: one "
+                  "layer's keys at a time, dealer and parties alternating (peak key memory: one "
+                  "layer's)")
+      ->check(CLI::IsMember({"whole", "per-layer"}))
+      ->capture_default_str();
 }
 
 PreparedModel prepare_model(const RunOptions& options, uint64_t seed) {
@@ -109,6 +119,41 @@ TokenBatch random_tokens(const ModelConfig& config, int64_t batch, int64_t lengt
   return tokens;
 }
 
+namespace {
+
+// Refuses an in-process run that cannot fit, before keygen: host memory for both parties' keys
+// as they are held (every key, or one layer's with per-layer keys) and three roles'
+// activations; with --backend cuda, GPU memory for two parties' largest gate and activations.
+// Checks host (and GPU) memory for a run in this process; returns whether the parties' keys
+// go resident in GPU memory (--key-memory).
+bool check_local_memory(const RunOptions& options, const ModelConfig& config,
+                        const TokenBatch& tokens) {
+  const NonlinearChoice nonlinear = resolve_nonlinear(options.nonlinear);
+  const KeyPlan plan = plan_keys([&](Engine& engine) {
+    return std::vector<Masked>{
+        transformer_forward(engine, config, tokens.batch, tokens.length, nonlinear)};
+  });
+  const uint64_t activations = activation_bytes_estimate(config, tokens.batch, tokens.length);
+  const bool per_layer = options.keys == "per-layer";
+  const uint64_t keys_held = per_layer ? plan.largest_segment_bytes : plan.key_file_bytes;
+  require_memory("run", 2 * keys_held + 3 * activations,
+                 fmt::format("two parties' keys, {} {:.3f} GB each, + activation estimate "
+                             "{:.3f} GB for each of dealer and parties",
+                             per_layer ? "largest layer" : "whole inference", keys_held / 1e9,
+                             activations / 1e9));
+  if (options.backend != "cuda") return false;
+  // Both parties and the dealer share the GPU here; the parties' gates run at the same time.
+  return choose_resident_keys(
+      options.key_memory, "run", options.device,
+      2 * gpu_bytes_estimate(plan.largest_record_bytes, activations), 2 * keys_held,
+      gpu::free_memory_bytes(options.device),
+      fmt::format("two parties: largest gate keys {:.3f} GB each + activation estimate {:.3f} "
+                  "GB each",
+                  plan.largest_record_bytes / 1e9, activations / 1e9));
+}
+
+}  // namespace
+
 SecureInference run_secure_inference(const RunOptions& options, const PreparedModel& model,
                                      const TokenBatch& tokens, Block mask_seed,
                                      const LayerProgress& on_layer) {
@@ -129,28 +174,14 @@ SecureInference run_secure_inference(const RunOptions& options, const PreparedMo
                                                      if (report) on_layer(role, layer, layers);
                                                    })};
   };
-  bool resident_keys = false;
-  if (options.backend == "cuda" && !options.processes) {
-    // Both parties and the dealer share the GPU here; the parties' gates run at the same time.
-    const KeyPlan plan = plan_keys([&](Engine& engine) {
-      return std::vector<Masked>{
-          transformer_forward(engine, config, tokens.batch, tokens.length, nonlinear)};
-    });
-    const uint64_t activations = activation_bytes_estimate(config, tokens.batch, tokens.length);
-    resident_keys = choose_resident_keys(
-        options.key_memory, "run", options.device,
-        2 * gpu_bytes_estimate(plan.largest_record_bytes, activations), 2 * plan.key_file_bytes,
-        gpu::free_memory_bytes(options.device),
-        fmt::format("two parties: largest gate keys {:.3f} GB each + activation estimate {:.3f} "
-                    "GB each",
-                    plan.largest_record_bytes / 1e9, activations / 1e9));
-  }
+  const bool resident_keys = !options.processes && check_local_memory(options, config, tokens);
   LocalRunOptions run_options;
   run_options.seed = mask_seed;
   run_options.tcp = options.channel == "tcp";
   run_options.timeout = std::chrono::milliseconds(options.timeout_ms);
   run_options.backend = &backend;
   run_options.resident_keys = resident_keys;
+  run_options.keys_per_layer = options.keys == "per-layer";
   run_options.config = RunConfiguration{config.name, tokens.batch, tokens.length, nonlinear}.text();
   const std::string tls = tls_setting(options);
   std::optional<TemporaryDirectory> credentials_dir;
@@ -196,7 +227,8 @@ nlohmann::json inference_json(const RunOptions& options, uint64_t seed,
                        {"bytes_received", run.party_channel[p].bytes_received * per},
                        {"rounds", run.party_channel[p].rounds},
                        {"key_bytes", run.key_stream_bytes[p] * per},
-                       {"key_load_ms", 1e3 * per * run.party_key_load_seconds[p]}});
+                       {"key_load_ms", 1e3 * per * run.party_key_load_seconds[p]},
+                       {"key_bytes_held_whole_batch", run.key_bytes_held[p]}});
   nlohmann::json phases = nlohmann::json::object();
   for (const char* phase : kPhases) {
     const auto& costs = run.party_phase_costs[0].entries();
@@ -243,9 +275,10 @@ nlohmann::json inference_json(const RunOptions& options, uint64_t seed,
             {"silu_intervals", nonlinear.silu_intervals}}},
           {"nonlinear_config", nonlinear.describe()},
           {"backend", options.backend},
-          {"keys", run.keys_resident ? "resident" : "host"},
+          {"key_memory", run.keys_resident ? "resident" : "host"},
           {"channel", options.channel},
           {"tls", tls_setting(options)},
+          {"keys", options.keys},
           {"seed", seed},
           {"ring", {{"n", config.fixed_point.n}, {"f", config.fixed_point.f}}},
           {"per_inference", {{"parties", parties}, {"keygen_s", run.dealer_seconds * per}}},
@@ -284,13 +317,14 @@ int run_inference(const RunOptions& options) {
   const double per = 1.0 / static_cast<double>(options.batch);
   fmt::print(
       "fssformer run: {} ({}), batch {}, sequence {}, ring n={} f={}, backend {}, "
-      "channel {}, seed {}\nnonlinear: {}\n",
+      "channel {}, keys {}, seed {}\nnonlinear: {}\n",
       config.name, model_family_name(config.family), options.batch, options.seq_len,
       config.fixed_point.n, config.fixed_point.f,
       options.backend + (run.keys_resident ? " (keys resident)" : ""),
       fmt::format("{}{}, TLS {}", options.channel, options.processes ? ", separate processes" : "",
                   tls_setting(options)),
-      seed, resolve_nonlinear(options.nonlinear).describe());
+      options.keys == "per-layer" ? "dealt per layer" : "dealt whole", seed,
+      resolve_nonlinear(options.nonlinear).describe());
   fmt::print("CPU threads: {}; weights {}: {:.1f} s to prepare\n\n", omp_get_max_threads(),
              options.weights_path.empty() ? "random" : options.weights_path, model.seconds);
   fmt::print("{:<22} {:>14} {:>14}\n", "per inference", "P0", "P1");
@@ -304,8 +338,11 @@ int run_inference(const RunOptions& options) {
              gb(run.key_stream_bytes[1]) * per);
   if (run.keys_resident)
     fmt::print("{:<22} {:>14.1f} {:>14.1f}\n", "key load ms (GPU)",
-               1e3 * per * run.party_key_load_seconds[0], 1e3 * per * run.party_key_load_seconds[1]);
-  fmt::print("{:<22} {:>14.2f}\n\n", "keygen s (dealer)", run.dealer_seconds * per);
+               1e3 * per * run.party_key_load_seconds[0],
+               1e3 * per * run.party_key_load_seconds[1]);
+  fmt::print("{:<22} {:>14.2f}\n", "keygen s (dealer)", run.dealer_seconds * per);
+  fmt::print("{:<22} {:>14.4f} {:>14.4f}   (whole batch, most held at once)\n\n", "key GB held",
+             gb(run.key_bytes_held[0]), gb(run.key_bytes_held[1]));
   fmt::print("{:<12} {:>10} {:>10} {:>12} {:>8}   (P0, whole batch)\n", "layer kind", "time ms",
              "wait ms", "sent MB", "rounds");
   nlohmann::json json = inference_json(options, seed, inference, error);

@@ -42,6 +42,9 @@ struct RunOptions {
   std::string json_path;
   bool quiet = false;      // no progress line
   bool processes = false;  // keygen, parties and client as child processes (cli/processes.h)
+  // "whole": the dealer deals every key before the parties start; "per-layer": one layer's
+  // keys at a time, the dealer and the parties alternating (LocalRunOptions::keys_per_layer).
+  std::string keys = "whole";
 };
 
 void add_run_command(CLI::App& app, RunOptions& options);
@@ -49,7 +52,8 @@ void add_run_command(CLI::App& app, RunOptions& options);
 int run_inference(const RunOptions& options);
 
 // Throws kInvalidArgument, naming the option, for a backend or protocol family this build
-// cannot run, or TLS without TCP; `bench` reports such configurations as unavailable.
+// cannot run, TLS without TCP, or per-layer keys with --processes; `bench` reports such
+// configurations as unavailable.
 void check_supported(const RunOptions& options);
 
 // options.tls, or its default for options.processes.

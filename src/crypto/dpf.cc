@@ -514,9 +514,7 @@ DpfKeyRecord read_dpf_record(ByteReader& in) {
   return record;
 }
 
-int DpfKeyRecord::root_party() const {
-  return count == 0 ? 0 : bytes()[kDpfBatchHeaderBytes] & 1;
-}
+int DpfKeyRecord::root_party() const { return count == 0 ? 0 : bytes()[kDpfBatchHeaderBytes] & 1; }
 
 std::span<const uint8_t> DpfKeyRecord::bytes() const {
   ByteReader copy = batch;

@@ -36,8 +36,8 @@ cudaError_t launch_expand_dpf_record(const uint8_t* right, int right_bytes, int 
   if (count == 0) return cudaSuccess;
   const auto blocks = static_cast<unsigned>((count + kThreads - 1) / kThreads);
   expand_dpf_record_kernel<<<blocks, kThreads, 0, stream>>>(right, right_bytes, levels, root,
-                                                           leaf_cw, unused_leaf_bits, party, count,
-                                                           right_t_cw, first_bad);
+                                                            leaf_cw, unused_leaf_bits, party, count,
+                                                            right_t_cw, first_bad);
   return cudaGetLastError();
 }
 

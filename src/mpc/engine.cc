@@ -80,6 +80,13 @@ void Engine::set_phase(const std::string& phase) {
   phase_ = phase;
 }
 
+void Engine::checkpoint() {
+  if (!checkpoint_) return;
+  close_phase();
+  checkpoint_();
+  phase_start_ = std::chrono::steady_clock::now();
+}
+
 void Engine::book(const std::string& label, const Cost& cost) {
   costs_.add(label, cost);
   phase_costs_.add(phase_, cost);

@@ -5,9 +5,10 @@
 // order by construction; the key stream's framing turns any divergence into an error.
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
-#include <string>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "mpc/cost.h"
@@ -50,6 +51,12 @@ class Engine {
   // Books the time since the last phase change to the current phase (call before reading).
   void close_phase() { set_phase(phase_); }
 
+  // A point between parts of the program (transformer_forward: each layer's start and the
+  // end) where the engine's owner may pause it, e.g. to deal the next layer's keys. Runs the
+  // hook set by set_checkpoint, if any; the hook's time is booked to no phase.
+  void set_checkpoint(std::function<void()> hook) { checkpoint_ = std::move(hook); }
+  void checkpoint();
+
   const std::string& phase() const { return phase_; }
   const CostLedger& costs() const { return costs_; }
   const CostLedger& phase_costs() const { return phase_costs_; }
@@ -70,6 +77,7 @@ class Engine {
   std::map<std::string, double> phase_wait_seconds_;
   std::string phase_ = "other";
   std::chrono::steady_clock::time_point phase_start_ = std::chrono::steady_clock::now();
+  std::function<void()> checkpoint_;
 };
 
 // Sets an engine's phase for the lifetime of the object and restores the previous one.

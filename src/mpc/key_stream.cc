@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <system_error>
 #include <utility>
 
@@ -251,6 +252,11 @@ std::vector<uint8_t> KeyStreamWriter::take_bytes() {
   return std::move(impl_->memory);
 }
 
+std::vector<uint8_t> KeyStreamWriter::take_chunk() {
+  FSS_CHECK(!impl_->to_file, "key stream: take_chunk needs a memory writer");
+  return std::exchange(impl_->memory, {});
+}
+
 uint64_t KeyStreamWriter::records_written() const { return impl_->records; }
 uint64_t KeyStreamWriter::bytes_written() const { return impl_->bytes; }
 
@@ -266,11 +272,32 @@ struct KeyStreamReader::Impl {
 
   void* mapping = nullptr;  // files only
   size_t mapping_bytes = 0;
-  std::span<const uint8_t> stream;  // without its trailer
-  ByteReader cursor;                // over stream; offsets are stream offsets
+  std::span<const uint8_t> stream;          // without its trailer
+  ByteReader cursor;                        // over stream; offsets are stream offsets
   std::unique_ptr<ResidentBytes> resident;  // stream's copy in a backend's memory, if any
   uint64_t records = 0;
   RunId run_id{};
+  // Chunked streams (from_chunk) only: the chunks not yet released, the cursor over the one at
+  // `current`; the cursor's offsets are offsets in that chunk, which its source names.
+  bool chunked = false;
+  std::deque<std::vector<uint8_t>> chunks;
+  size_t current = 0;
+  uint64_t chunks_seen = 0;  // numbers the chunks in messages
+  std::string stream_source;
+  // Chunked and resident: the backend that copies each chunk as it arrives, and the copies,
+  // one per entry of `chunks` (nullptr for the empty placeholder).
+  Backend* resident_on = nullptr;
+  std::deque<std::unique_ptr<ResidentBytes>> chunk_copies;
+
+  // Moves the cursor to the next chunk once the current one is read (chunked streams).
+  void advance_if_read() {
+    if (!chunked || cursor.remaining() != 0 || current + 1 >= chunks.size()) return;
+    ++current;
+    cursor = ByteReader(chunks[current], chunk_source(current));
+  }
+  std::string chunk_source(size_t index) const {
+    return fmt::format("{} chunk {}", stream_source, chunks_seen - (chunks.size() - index));
+  }
 
   // Consumes the verified stream header and keeps its run id.
   void skip_header() {
@@ -295,6 +322,50 @@ KeyStreamReader KeyStreamReader::from_memory(std::span<const uint8_t> bytes, int
   auto impl = std::make_unique<Impl>(bytes, std::move(source));
   impl->skip_header();
   return KeyStreamReader(std::move(impl));
+}
+
+KeyStreamReader KeyStreamReader::from_chunk(std::vector<uint8_t> first_chunk, int party,
+                                            const ConfigHash& config, std::string source) {
+  std::deque<std::vector<uint8_t>> chunks;
+  chunks.push_back(std::move(first_chunk));
+  KeyStreamReader reader = from_memory(chunks.front(), party, config, source);
+  Impl& impl = *reader.impl_;
+  impl.chunked = true;
+  impl.chunks = std::move(chunks);  // moving the deque keeps the chunk's bytes where they are
+  impl.chunks_seen = 1;
+  impl.stream_source = std::move(source);
+  return reader;
+}
+
+void KeyStreamReader::append_chunk(std::vector<uint8_t> chunk) {
+  FSS_CHECK(impl_->chunked, "key stream: append_chunk needs a reader made by from_chunk");
+  if (chunk.empty()) return;
+  impl_->chunks.push_back(std::move(chunk));
+  ++impl_->chunks_seen;
+  if (impl_->resident_on != nullptr)
+    impl_->chunk_copies.push_back(impl_->resident_on->make_resident(impl_->chunks.back()));
+}
+
+void KeyStreamReader::release_read_chunks() {
+  Impl& impl = *impl_;
+  FSS_CHECK(impl.chunked, "key stream: release_read_chunks needs a reader made by from_chunk");
+  impl.advance_if_read();
+  const size_t released = impl.current;
+  impl.chunks.erase(impl.chunks.begin(), impl.chunks.begin() + released);
+  if (impl.resident_on != nullptr)
+    impl.chunk_copies.erase(impl.chunk_copies.begin(), impl.chunk_copies.begin() + released);
+  impl.current = 0;
+  if (impl.cursor.remaining() == 0) {
+    // Nothing more has arrived: the last chunk is read too. An empty cursor keeps the reader
+    // valid (at_end, expect_end) until append_chunk brings the next.
+    impl.chunks.clear();
+    impl.chunks.emplace_back();
+    if (impl.resident_on != nullptr) {
+      impl.chunk_copies.clear();
+      impl.chunk_copies.emplace_back();
+    }
+    impl.cursor = ByteReader(impl.chunks.front(), impl.chunk_source(0));
+  }
 }
 
 KeyStreamReader KeyStreamReader::from_file(const std::filesystem::path& path, int party,
@@ -345,6 +416,7 @@ KeyStreamReader KeyStreamReader::from_file(const std::filesystem::path& path, in
 
 std::span<const uint8_t> KeyStreamReader::read_record(GateKind expected,
                                                       uint64_t expected_elements) {
+  impl_->advance_if_read();
   ByteReader& cursor = impl_->cursor;
   const size_t offset = cursor.offset();
   const auto wanted = [&] { return describe_record(impl_->records, expected, expected_elements); };
@@ -377,9 +449,16 @@ std::span<const uint8_t> KeyStreamReader::read_record(GateKind expected,
 
 ByteReader KeyStreamReader::record_reader(GateKind expected, uint64_t expected_elements) {
   const auto payload = read_record(expected, expected_elements);
-  const uint8_t* device = impl_->resident == nullptr
-                              ? nullptr
-                              : impl_->resident->data() + (payload.data() - impl_->stream.data());
+  const Impl& impl = *impl_;
+  const uint8_t* device = nullptr;
+  if (impl.chunked) {
+    // read_record took the payload from the current chunk.
+    if (impl.current < impl.chunk_copies.size() && impl.chunk_copies[impl.current] != nullptr)
+      device = impl.chunk_copies[impl.current]->data() +
+               (payload.data() - impl.chunks[impl.current].data());
+  } else if (impl.resident != nullptr) {
+    device = impl.resident->data() + (payload.data() - impl.stream.data());
+  }
   return ByteReader(payload,
                     fmt::format("{} record {}", impl_->cursor.source(),
                                 describe_record(impl_->records - 1, expected, expected_elements)),
@@ -387,14 +466,31 @@ ByteReader KeyStreamReader::record_reader(GateKind expected, uint64_t expected_e
 }
 
 bool KeyStreamReader::make_resident(Backend& backend) {
-  impl_->resident = backend.make_resident(impl_->stream);
-  return impl_->resident != nullptr;
+  Impl& impl = *impl_;
+  if (!impl.chunked) {
+    impl.resident = backend.make_resident(impl.stream);
+    return impl.resident != nullptr;
+  }
+  std::deque<std::unique_ptr<ResidentBytes>> copies;
+  for (const std::vector<uint8_t>& chunk : impl.chunks) {
+    copies.push_back(backend.make_resident(chunk));
+    if (copies.back() == nullptr) return false;
+  }
+  impl.chunk_copies = std::move(copies);
+  impl.resident_on = &backend;
+  return true;
 }
 
-bool KeyStreamReader::at_end() const { return impl_->cursor.remaining() == 0; }
+bool KeyStreamReader::at_end() const {
+  return impl_->cursor.remaining() == 0 && impl_->current + 1 >= impl_->chunks.size();
+}
 
 void KeyStreamReader::expect_end() const {
-  const ByteReader& cursor = impl_->cursor;
+  const Impl& impl = *impl_;
+  const bool next_chunk = impl.cursor.remaining() == 0 && impl.current + 1 < impl.chunks.size();
+  const ByteReader cursor =
+      next_chunk ? ByteReader(impl.chunks[impl.current + 1], impl.chunk_source(impl.current + 1))
+                 : impl.cursor;
   if (cursor.remaining() == 0) return;
   ByteReader next = cursor;
   const size_t offset = next.offset();
@@ -413,7 +509,9 @@ void KeyStreamReader::expect_end() const {
 }
 
 uint64_t KeyStreamReader::records_read() const { return impl_->records; }
-const std::string& KeyStreamReader::source() const { return impl_->cursor.source(); }
+const std::string& KeyStreamReader::source() const {
+  return impl_->chunked ? impl_->stream_source : impl_->cursor.source();
+}
 const RunId& KeyStreamReader::run_id() const { return impl_->run_id; }
 
 }  // namespace fss

@@ -63,6 +63,10 @@ class KeyStreamWriter {
   void commit();
   // The committed in-memory stream (memory writers only).
   std::vector<uint8_t> take_bytes();
+  // The bytes written since the previous take_chunk (memory writers only, before or after
+  // commit): whole records, the first chunk starting with the stream header. The chunks, in
+  // order, concatenate to the stream; KeyStreamReader::from_chunk reads them as they come.
+  std::vector<uint8_t> take_chunk();
 
   uint64_t records_written() const;
   uint64_t bytes_written() const;  // so far, including headers and padding
@@ -88,6 +92,16 @@ class KeyStreamReader {
   // Throws kIo if the file cannot be opened or mapped.
   static KeyStreamReader from_file(const std::filesystem::path& path, int party,
                                    const ConfigHash& config);
+  // Reads a stream that arrives in chunks (KeyStreamWriter::take_chunk), owning them: starts
+  // with the first chunk (header checks as from_memory), append_chunk adds the next. Records
+  // never span chunks; read_record moves on to the next chunk when the current one is read.
+  static KeyStreamReader from_chunk(std::vector<uint8_t> first_chunk, int party,
+                                    const ConfigHash& config, std::string source);
+  // Chunked readers only. Appends the next chunk (an empty one is ignored).
+  void append_chunk(std::vector<uint8_t> chunk);
+  // Chunked readers only. Frees the chunks whose records have all been read, so that the
+  // reader holds what is still to come; payloads read from them must no longer be used.
+  void release_read_chunks();
 
   KeyStreamReader(KeyStreamReader&&) noexcept;
   KeyStreamReader& operator=(KeyStreamReader&&) noexcept;
@@ -103,7 +117,8 @@ class KeyStreamReader {
 
   // Copies the stream into `backend`'s memory (resident keys, crypto/backend.h), so that
   // record_reader's readers carry the device address of their bytes; false, with nothing
-  // copied, where the backend works on host memory. Throws as Backend::make_resident.
+  // copied, where the backend works on host memory. A chunked reader copies each chunk, also
+  // those appended later, and frees a copy with its chunk. Throws as Backend::make_resident.
   bool make_resident(Backend& backend);
 
   bool at_end() const;

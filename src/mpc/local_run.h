@@ -3,6 +3,8 @@
 // streams in memory), and P0 and P1 on two threads over an in-process channel pair or TCP on
 // loopback. The parties' outputs are reconstructed with the dealer's masks so that callers
 // (tests, selftest, `fssformer run`) can compare them with the clear outputs bit for bit.
+// Keys are dealt for the whole program before the parties start, or, with keys_per_layer, one
+// segment (the program between two Engine::checkpoint calls) at a time.
 #include <array>
 #include <chrono>
 #include <functional>
@@ -38,6 +40,12 @@ struct LocalRunOptions {
   bool resident_keys = true;
   // With tcp: the TLS options of P0 (listens) and P1 (connects); nullopt: plain TCP.
   std::optional<std::array<TlsOptions, 2>> tls = std::nullopt;
+  // Strict alternation over the program's segments: the dealer deals a segment's keys, both
+  // parties run that segment, the dealer deals the next, ...; nothing overlaps. A party holds
+  // one segment's keys at a time; its online time is the sum of its segments and the dealer's
+  // time the sum of its own (waits excluded). Outputs, bytes, rounds and keys are those of a
+  // whole-program deal with the same seed. false: the dealer deals every key first.
+  bool keys_per_layer = false;
 };
 
 struct LocalRunResult {
@@ -54,10 +62,12 @@ struct LocalRunResult {
   bool keys_resident = false;             // whether the backend took the key streams
   ChannelStats party_channel[2];        // bytes sent and received, rounds
   uint64_t key_stream_bytes[2] = {};
+  uint64_t key_bytes_held[2] = {};  // the most key stream bytes a party held at once
 };
 
-// Throws kMismatch if P0 and P1 end with different masked outputs (a protocol bug), and
-// whatever the engines throw.
+// Throws kMismatch if P0 and P1 end with different masked outputs (a protocol bug) or, with
+// keys_per_layer, pass different numbers of checkpoints than the dealer; and whatever the
+// engines throw (with keys_per_layer: the first error of any role, which ends the others).
 LocalRunResult run_locally(const Program& program, std::span<const Tensor> inputs,
                            const LocalRunOptions& options = {});
 

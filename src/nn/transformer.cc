@@ -263,12 +263,14 @@ Masked transformer_forward(Engine& engine, const ModelConfig& config, int64_t ba
     x = norm(engine, config, nonlinear, weights, -1, WeightSlot::kEmbeddingNormWeight,
              WeightSlot::kEmbeddingNormBias, x, "embedding norm");
   for (int layer = 0; layer < config.num_layers; ++layer) {
+    engine.checkpoint();  // per-layer keys: the dealer deals this layer's keys here
     if (progress) progress(layer, config.num_layers);
     x = layer_forward(engine, config, nonlinear, weights, layer, x, batch, seq_len);
   }
   if (config.norm_placement == NormPlacement::kPreNorm)
     x = norm(engine, config, nonlinear, weights, -1, WeightSlot::kFinalNormWeight,
              WeightSlot::kFinalNormBias, x, "final norm");
+  engine.checkpoint();
   if (progress) progress(config.num_layers, config.num_layers);
   engine.set_phase("other");
   return x;

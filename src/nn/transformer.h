@@ -37,9 +37,10 @@ using ForwardProgress = std::function<void(int layer, int layers)>;
 // The last hidden state [B, L, H] of config's model on an embedded input [batch, seq_len, H],
 // each nonlinear module computed by the family `nonlinear` names (default: SIGMA's).
 // Phases (Engine::set_phase): "matmul", "truncation", "softmax", "layernorm", "activation",
-// "residual". Throws kInvalidArgument if seq_len exceeds the model's positions or a local
-// attention window (GPT-Neo's local layers run causally for seq_len <= window), or as
-// NonlinearChoice::validate().
+// "residual". Calls engine.checkpoint() at each layer's start and at the end, before progress
+// (per-layer keys, mpc/local_run.h). Throws kInvalidArgument if seq_len exceeds the model's
+// positions or a local attention window (GPT-Neo's local layers run causally for seq_len <=
+// window), or as NonlinearChoice::validate().
 Masked transformer_forward(Engine& engine, const ModelConfig& config, int64_t batch,
                            int64_t seq_len, const NonlinearChoice& nonlinear = {},
                            const ForwardProgress& progress = {});

@@ -188,6 +188,50 @@ TEST_F(BenchTest, TlsSettingsAreMeasuredSideBySide) {
   EXPECT_NE(outcome.output.find("true batching, TLS on"), std::string::npos) << outcome.output;
 }
 
+// Per-layer keys as a sweep dimension: the same bytes, rounds and keys as the whole deal, and
+// true batching still equals the loop of batch-1 runs, each compared within its key dealing.
+TEST_F(BenchTest, PerLayerKeysAreMeasuredBesideWholeKeys) {
+  const Outcome outcome =
+      run("bench --models tiny-bert --seq 4 --batch 2 --batching true,loop --keys whole,per-layer "
+          "--reps 1 --warmup 0 --channel memory --quiet --out " +
+          out());
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  const json merged = read_json(fs::path(out()) / "bench.json");
+  const json& configurations = merged.at("configurations");
+  ASSERT_EQ(configurations.size(), 4u);
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"whole", "tiny-bert_s4_b2_sigma_cpu_true"},
+      {"per-layer", "tiny-bert_s4_b2_sigma_cpu_true_keys-per-layer"},
+      {"whole", "tiny-bert_s4_b2_sigma_cpu_loop"},
+      {"per-layer", "tiny-bert_s4_b2_sigma_cpu_loop_keys-per-layer"}};
+  for (size_t i = 0; i < expected.size(); ++i) {
+    const json& c = configurations.at(i);
+    SCOPED_TRACE(expected[i].second);
+    EXPECT_EQ(c.at("keys"), expected[i].first);
+    EXPECT_EQ(c.at("id"), expected[i].second);
+    EXPECT_EQ(c.at("status"), "ok");
+    EXPECT_EQ(c.at("reps_measured").at(0).at("runs").at(0).at("keys"), expected[i].first);
+    const json& whole = configurations.at(i / 2 * 2);  // the same batching, keys whole
+    for (const char* figure : {"bytes_sent", "rounds", "key_bytes"})
+      EXPECT_EQ(c.at("summary").at("parties").at(0).at(figure).at("median"),
+                whole.at("summary").at("parties").at(0).at(figure).at("median"))
+          << figure;
+  }
+  const json& comparisons = merged.at("true_vs_loop");
+  ASSERT_EQ(comparisons.size(), 2u);
+  EXPECT_EQ(comparisons.at(1).at("true"), expected[1].second);
+  EXPECT_EQ(comparisons.at(1).at("loop"), expected[3].second);
+  for (const json& comparison : comparisons)
+    EXPECT_TRUE(comparison.at("outputs_equal").get<bool>());
+  EXPECT_NE(outcome.output.find("true batching, keys dealt per layer"), std::string::npos)
+      << outcome.output;
+}
+
+TEST_F(BenchTest, UnknownKeyDealing) {
+  expect_one_error_line(run("bench --models tiny-bert --seq 4 --keys halves --out " + out()),
+                        "halves");
+}
+
 TEST_F(BenchTest, TlsNeedsTcp) {
   const Outcome outcome =
       run("bench --models tiny-bert --seq 4 --tls on --channel memory "

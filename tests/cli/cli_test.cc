@@ -7,8 +7,8 @@
 #include <random>
 #include <string>
 
-#include "cuda/devices.h"
 #include "cli/fssformer_process.h"
+#include "cuda/devices.h"
 #include "nn/safetensors_writer.h"
 #include "nn/weight_names.h"
 
@@ -40,7 +40,8 @@ class CliTest : public testing_cli::FssformerProcessTest {
 TEST_F(CliTest, HelpListsTheCommands) {
   const Outcome outcome = run("--help");
   EXPECT_EQ(outcome.exit_code, 0);
-  for (const char* command : {"run", "selftest", "costs", "keygen", "party", "client", "bench", "certs"})
+  for (const char* command :
+       {"run", "selftest", "costs", "keygen", "party", "client", "bench", "certs"})
     EXPECT_NE(outcome.output.find(command), std::string::npos) << command;
 }
 
@@ -113,6 +114,34 @@ TEST_F(CliTest, CostsWritesTheMarkdownTables) {
                              "### Whole model by layer kind", "| total |"})
     EXPECT_NE(text.str().find(needle), std::string::npos) << needle << "\n" << text.str();
   EXPECT_FALSE(fs::exists(markdown.string() + ".tmp"));
+}
+
+// Per-layer keys: bit-exact, labelled, and holding less than the whole inference's keys.
+TEST_F(CliTest, RunWithPerLayerKeys) {
+  const fs::path json_path = dir_ / "metrics.json";
+  const Outcome outcome =
+      run("run --model tiny-bert --seq 8 --batch 2 --channel memory --seed 3 --keys per-layer "
+          "--quiet --json " +
+          json_path.string());
+  ASSERT_EQ(outcome.exit_code, 0) << outcome.output;
+  EXPECT_NE(outcome.output.find("keys dealt per layer"), std::string::npos) << outcome.output;
+  std::ifstream in(json_path);
+  const nlohmann::json json = nlohmann::json::parse(in);
+  EXPECT_EQ(json.at("keys"), "per-layer");
+  EXPECT_TRUE(json.at("check").at("bit_exact").get<bool>());
+  const nlohmann::json& p0 = json.at("per_inference").at("parties").at(0);
+  // key_bytes is per inference (of 2), the held bytes are the whole batch's.
+  EXPECT_LT(p0.at("key_bytes_held_whole_batch").get<double>(),
+            2 * p0.at("key_bytes").get<double>());
+}
+
+TEST_F(CliTest, PerLayerKeysNeedTheInProcessRun) {
+  expect_one_error_line(run("run --model tiny-bert --seq 4 --keys per-layer --processes --quiet"),
+                        "--keys per-layer needs the in-process run");
+  const Outcome unknown = run("run --model tiny-bert --seq 4 --keys halves --quiet");
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.output.find("--keys: halves not in {whole,per-layer}"), std::string::npos)
+      << unknown.output;
 }
 
 TEST_F(CliTest, UnknownModel) {

@@ -626,10 +626,9 @@ TEST(DpfRecord, DefaultBackendPathEqualsTheBatchPath) {
       EXPECT_EQ(from_record, from_batch);
       if (n == 8) {
         const std::vector<uint64_t> terms = random_values(rng, 2 * 256, 64);
-        std::vector<uint64_t> offsets(count), dots[2] = {std::vector<uint64_t>(count),
-                                                         std::vector<uint64_t>(count)},
-                                              ones[2] = {std::vector<uint64_t>(count),
-                                                         std::vector<uint64_t>(count)};
+        std::vector<uint64_t> offsets(count),
+            dots[2] = {std::vector<uint64_t>(count), std::vector<uint64_t>(count)},
+            ones[2] = {std::vector<uint64_t>(count), std::vector<uint64_t>(count)};
         for (auto& offset : offsets) offset = rng() % 257;
         cpu_backend().dpf_full_domain_dot(party, record, terms, offsets, dots[0], ones[0]);
         cpu_backend().dpf_full_domain_dot(party, keys.party[party], terms, offsets, dots[1],

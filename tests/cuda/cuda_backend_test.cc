@@ -169,9 +169,9 @@ TEST_F(CudaBackendTest, KeyRecordsEvaluateInPlaceAsTheCpu) {
     for (int party = 0; party < 2; ++party)
       for (const size_t prefix : {0, 3, 8})
         for (const bool resident : {true, false}) {
-          SCOPED_TRACE(::testing::Message() << "n " << n << " party " << party << " prefix "
-                                            << prefix << " resident " << resident << ", seed "
-                                            << seed_);
+          SCOPED_TRACE(::testing::Message()
+                       << "n " << n << " party " << party << " prefix " << prefix << " resident "
+                       << resident << ", seed " << seed_);
           ByteWriter writer;
           for (size_t i = 0; i < prefix; ++i) writer.put<uint8_t>(0);
           serialize(keys.party[party], writer);
@@ -185,8 +185,7 @@ TEST_F(CudaBackendTest, KeyRecordsEvaluateInPlaceAsTheCpu) {
           gpu_->dpf_compare_eval(party, record, xs, gpu_bits);
           EXPECT_EQ(gpu_bits, cpu_bits);
           if (n > 13) continue;
-          std::vector<uint64_t> cpu_dots(count), cpu_ones(count), gpu_dots(count),
-              gpu_ones(count);
+          std::vector<uint64_t> cpu_dots(count), cpu_ones(count), gpu_dots(count), gpu_ones(count);
           cpu_backend().dpf_full_domain_dot(party, keys.party[party], terms, offsets, cpu_dots,
                                             cpu_ones);
           gpu_->dpf_full_domain_dot(party, record, terms, offsets, gpu_dots, gpu_ones);
@@ -195,9 +194,8 @@ TEST_F(CudaBackendTest, KeyRecordsEvaluateInPlaceAsTheCpu) {
         }
   }
 
-  const DpfKeyPair keys =
-      cpu_backend().dpf_gen({12, 1}, std::vector<uint64_t>{1, 2, 3},
-                            std::vector<uint64_t>{1, 1, 1}, {rng(), rng()});
+  const DpfKeyPair keys = cpu_backend().dpf_gen({12, 1}, std::vector<uint64_t>{1, 2, 3},
+                                                std::vector<uint64_t>{1, 1, 1}, {rng(), rng()});
   ByteWriter writer;
   serialize(keys.party[0], writer);
   const std::vector<uint64_t> xs = {0, 1, 2};

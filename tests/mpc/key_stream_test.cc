@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -480,9 +481,41 @@ TEST(KeyStreamTest, ResidentStreamsGiveRecordsTheirCopysAddress) {
     EXPECT_NE(payload.device_address() - host.size(), host.data());  // the copy, not the host
   }
   reader.expect_end();
-  ByteReader plain = host_only.record_reader(sample_records()[0].kind,
-                                             sample_records()[0].elements);
+  ByteReader plain =
+      host_only.record_reader(sample_records()[0].kind, sample_records()[0].elements);
   EXPECT_EQ(plain.device_address(), nullptr);
+}
+
+// A chunked (per-layer) reader copies its first chunk when made resident and every chunk
+// appended later; records read from any chunk carry their copy's address.
+TEST(KeyStreamTest, ResidentChunksAreCopiedAsTheyArrive) {
+  KeyStreamWriter writer = KeyStreamWriter::to_memory(0, kConfig);
+  std::vector<std::vector<uint8_t>> chunks;
+  for (uint64_t record = 0; record < 9; ++record) {
+    writer.write_record(GateKind::kTest, record, std::vector<uint8_t>(record * 5 + 1, record));
+    if (record % 3 == 2) chunks.push_back(writer.take_chunk());
+  }
+  writer.commit();
+  chunks.push_back(writer.take_chunk());
+  CopyingBackend copying;
+  auto reader = KeyStreamReader::from_chunk(chunks[0], 0, kConfig, "P0 chunks");
+  ASSERT_TRUE(reader.make_resident(copying));
+  size_t appended = 1;
+  for (uint64_t record = 0; record < 9; ++record) {
+    if (record % 3 == 0 && appended < chunks.size()) {
+      reader.release_read_chunks();
+      reader.append_chunk(chunks[appended++]);
+    }
+    ByteReader payload = reader.record_reader(GateKind::kTest, record);
+    const std::span<const uint8_t> host = payload.take(payload.remaining(), "payload");
+    ASSERT_NE(payload.device_address(), nullptr);
+    EXPECT_TRUE(std::equal(host.begin(), host.end(), payload.device_address() - host.size()));
+  }
+  for (; appended < chunks.size(); ++appended) reader.append_chunk(chunks[appended]);
+  reader.expect_end();
+  const auto non_empty = std::count_if(chunks.begin(), chunks.end(),
+                                       [](const std::vector<uint8_t>& c) { return !c.empty(); });
+  EXPECT_EQ(copying.copies, non_empty);  // append_chunk ignores empty chunks
 }
 
 }  // namespace

@@ -12,7 +12,8 @@ namespace fss::testing {
 
 inline LocalRunResult run_model(const ModelConfig& config, int64_t batch, int64_t length,
                                 uint64_t seed, Backend* backend = nullptr, bool tcp = false,
-                                const NonlinearChoice& nonlinear = {}) {
+                                const NonlinearChoice& nonlinear = {},
+                                bool keys_per_layer = false) {
   const ModelWeights weights = random_weights(config, seed);
   TokenBatch tokens{batch, length, {}, {}, {}};
   std::mt19937_64 rng(seed);
@@ -27,7 +28,8 @@ inline LocalRunResult run_model(const ModelConfig& config, int64_t batch, int64_
                      {.seed = Block{seed, 99},
                       .tcp = tcp,
                       .config = config.name + " " + nonlinear.describe(),
-                      .backend = backend});
+                      .backend = backend,
+                      .keys_per_layer = keys_per_layer});
 }
 
 // A tensor's ring values, comparable with EXPECT_EQ.
