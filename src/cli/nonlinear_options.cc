@@ -134,13 +134,13 @@ void add_nonlinear_options(CLI::App& command, NonlinearFlags& flags, bool with_f
                        int fallback) {
     command.add_option(name, value, fmt::format("{} (default {})", text, fallback));
   };
-  parameter("--suf-nexp-bits", flags.nexp_bits, "SUF nExp: at most 2^bits steps; env SUF_NEXP_BITS",
-            defaults.nexp_bits);
+  parameter("--suf-nexp-bits", flags.nexp_bits,
+            "SUF nExp: 2^bits table cells over [0, 8); env SUF_NEXP_BITS", defaults.nexp_bits);
   parameter("--suf-inv-bits", flags.inv_bits,
             "SUF reciprocal: at most 2^bits steps; env SUF_INV_BITS", defaults.inv_bits);
   parameter("--suf-rsqrt-bits", flags.rsqrt_bits,
             "SUF rsqrt: 2^(bits-4) steps per octave; env SUF_RSQRT_BITS", defaults.rsqrt_bits);
-  parameter("--suf-gelu-intervals", flags.gelu_intervals, "SUF GeLU spline pieces",
+  parameter("--suf-gelu-intervals", flags.gelu_intervals, "SUF GeLU table cells (a power of 2)",
             defaults.gelu_intervals);
   parameter("--suf-silu-intervals", flags.silu_intervals, "SUF SiLU spline pieces",
             defaults.silu_intervals);

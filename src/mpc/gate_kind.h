@@ -38,7 +38,9 @@ enum class GateKind : uint16_t {
   kSufNexp = 69,
   kSufReciprocal = 70,
   kSufRsqrt = 71,
-  kTest = 0xFF00,  // records written by tests only
+  kSufSignRange = 72,  // sign and |x| range bits of a truncated activation input (GeLU)
+  kSufClipBit = 73,    // nExp's clip bit on a truncated input
+  kTest = 0xFF00,      // records written by tests only
 };
 
 // Lower-case name for messages ("dcf", "beaver_triple"); "unknown" for a number not listed.
@@ -98,6 +100,10 @@ constexpr const char* gate_kind_name(GateKind kind) {
       return "suf_reciprocal";
     case GateKind::kSufRsqrt:
       return "suf_rsqrt";
+    case GateKind::kSufSignRange:
+      return "suf_sign_range";
+    case GateKind::kSufClipBit:
+      return "suf_clip_bit";
     case GateKind::kTest:
       return "test";
   }

@@ -23,7 +23,7 @@ struct NonlinearChoice {
   int nexp_bits = 10;         // SUF nExp
   int inv_bits = 10;          // SUF softmax reciprocal
   int rsqrt_bits = 9;         // SUF reciprocal square root
-  int gelu_intervals = 256;   // SUF GeLU spline pieces
+  int gelu_intervals = 256;   // SUF GeLU table cells (suf/activations.h)
   int silu_intervals = 1024;  // SUF SiLU spline pieces
 
   // Every module of `family`, default parameters.

@@ -1,7 +1,7 @@
 #include "sigma/ars.h"
 
+#include "mpc/truncate_reduce.h"
 #include "sigma/sign_extend.h"
-#include "sigma/truncate_reduce.h"
 
 namespace fss::sigma {
 

@@ -1,10 +1,11 @@
 #pragma once
 // Local (round-free) wire operations for row-wise protocols such as softmax: rows of different
 // lengths packed into one rank-1 tensor, a per-row value repeated over its row (broadcasting),
-// per-row sums, lower triangles of square matrices, a wire's low bits and a public offset.
-// Moving values and ring homomorphisms (sums, reduction mod 2^b) act alike on clear values, masks,
-// masked values and shares, so these are valid on every engine's wires (mpc/wire.h); only the
-// public offset needs to know the engine. Shape errors throw kInvalidArgument.
+// per-row sums and lower triangles of square matrices (a wire's low bits, a public offset and
+// opening several wires at once: mpc/masked_ops.h).
+// Moving values and ring homomorphisms (sums) act alike on clear values, masks, masked values and
+// shares, so these are valid on every engine's wires (mpc/wire.h). Shape errors throw
+// kInvalidArgument.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "core/tensor.h"
 #include "mpc/engine.h"
+#include "mpc/masked_ops.h"
 #include "mpc/wire.h"
 
 namespace fss::sigma {
@@ -65,18 +67,5 @@ Masked pack_lower_triangles(const Masked& t, int64_t window = 0);
 // sharing under mask 0 (it opens to 0 and reveals nothing that was not public).
 Tensor unpack_lower_triangles(const Tensor& packed, const Shape& shape, int64_t window = 0);
 Shared unpack_lower_triangles(const Shared& packed, const Shape& shape, int64_t window = 0);
-
-// x mod 2^{format.n}, relabelled with `format`; masked by r mod 2^{format.n}. Throws unless
-// format.n <= x's width.
-Masked low_bits(const Masked& x, FixedPoint format);
-
-// x + c for a public c (mod 2^n) in every element: the masked value moves, the mask does not, so
-// the dealer's wire stays as it is.
-Masked add_public(const Engine& engine, const Masked& x, uint64_t c);
-
-// Opens several Shared wires of one format in a single round (one message of all their bits),
-// booked under `label`; returns them Masked in their shapes. Throws if the formats differ.
-std::vector<Masked> open_together(Engine& engine, std::span<const Shared* const> values,
-                                  const std::string& label);
 
 }  // namespace fss::sigma

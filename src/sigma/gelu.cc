@@ -6,12 +6,12 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "mpc/lut.h"
+#include "mpc/select.h"
+#include "mpc/select_lin.h"
+#include "mpc/truncate_reduce.h"
 #include "sigma/broadcast.h"
 #include "sigma/drelu.h"
-#include "sigma/lut.h"
-#include "sigma/select.h"
-#include "sigma/select_lin.h"
-#include "sigma/truncate_reduce.h"
 
 namespace fss::sigma {
 namespace {

@@ -3,9 +3,9 @@
 #include <vector>
 
 #include "core/error.h"
+#include "mpc/select.h"
 #include "sigma/drelu.h"
 #include "sigma/last_axis.h"
-#include "sigma/select.h"
 
 namespace fss::sigma {
 namespace {

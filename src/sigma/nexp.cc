@@ -4,12 +4,12 @@
 #include <vector>
 
 #include "core/error.h"
+#include "mpc/lut.h"
+#include "mpc/select.h"
+#include "mpc/truncate_reduce.h"
 #include "sigma/broadcast.h"
 #include "sigma/drelu.h"
-#include "sigma/lut.h"
 #include "sigma/mul.h"
-#include "sigma/select.h"
-#include "sigma/truncate_reduce.h"
 
 namespace fss::sigma {
 namespace {

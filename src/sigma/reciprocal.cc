@@ -4,9 +4,9 @@
 #include <vector>
 
 #include "core/error.h"
+#include "mpc/lut.h"
+#include "mpc/truncate_reduce.h"
 #include "sigma/broadcast.h"
-#include "sigma/lut.h"
-#include "sigma/truncate_reduce.h"
 
 namespace fss::sigma {
 namespace {

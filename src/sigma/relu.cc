@@ -1,7 +1,7 @@
 #include "sigma/relu.h"
 
+#include "mpc/select.h"
 #include "sigma/drelu.h"
-#include "sigma/select.h"
 
 namespace fss::sigma {
 

@@ -9,10 +9,10 @@
 #include "core/error.h"
 #include "core/ring.h"
 #include "mpc/gate_keys.h"
+#include "mpc/lut.h"
+#include "mpc/truncate_reduce.h"
 #include "sigma/drelu.h"
 #include "sigma/last_axis_linear.h"
-#include "sigma/lut.h"
-#include "sigma/truncate_reduce.h"
 
 namespace fss::sigma {
 namespace {

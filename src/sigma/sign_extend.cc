@@ -5,8 +5,8 @@
 #include "core/bitpack.h"
 #include "core/error.h"
 #include "core/ring.h"
+#include "mpc/comparison_bit.h"
 #include "mpc/gate_keys.h"
-#include "sigma/comparison_bit.h"
 
 namespace fss::sigma {
 

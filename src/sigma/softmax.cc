@@ -3,13 +3,13 @@
 #include <vector>
 
 #include "core/error.h"
+#include "mpc/select.h"
 #include "sigma/drelu.h"
 #include "sigma/last_axis.h"
 #include "sigma/max.h"
 #include "sigma/mul.h"
 #include "sigma/nexp.h"
 #include "sigma/reciprocal.h"
-#include "sigma/select.h"
 
 namespace fss::sigma {
 namespace {

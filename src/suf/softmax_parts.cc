@@ -6,7 +6,11 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "mpc/lut.h"
+#include "mpc/masked_ops.h"
+#include "mpc/select.h"
 #include "suf/builders.h"
+#include "suf/truncated_view.h"
 
 namespace fss::suf {
 namespace {
@@ -47,8 +51,64 @@ SufGate nexp_gate(FixedPoint format, int bits) {
   return SufGate(nexp_spec(format, bits), GateKind::kSufNexp);
 }
 
+SufSpec nexp_clip_spec(FixedPoint z_format) {
+  z_format.validate();
+  if (z_format.f != 0)
+    fail(ErrorKind::kInvalidArgument, "suf nexp_clip: needs an integer input; got {}",
+         z_format.to_string());
+  SufSpec spec;
+  spec.name = "nexp_clip";
+  spec.input = z_format;
+  spec.starts = {0};
+  spec.coefficients = {{}};
+  spec.bool_outputs = {add_less(spec.bool_nodes, 1)};
+  validate(spec);
+  return spec;
+}
+
+SufGate nexp_clip_gate(FixedPoint z_format) {
+  return SufGate(nexp_clip_spec(z_format), GateKind::kSufClipBit);
+}
+
+std::vector<uint64_t> nexp_cell_table(FixedPoint format, int bits) {
+  require_bits("suf nexp", bits, 3, LutGate::kMaxInputBits);
+  const int q = bits - 3;
+  std::vector<uint64_t> table(size_t{1} << bits, 0);  // the last cell stays 0
+  for (size_t c = 0; c + 1 < table.size(); ++c)
+    table[c] = static_cast<uint64_t>(std::llround(
+        std::exp(-std::ldexp(static_cast<double>(c) + 0.5, -q)) * std::ldexp(1.0, format.f)));
+  return table;
+}
+
 Shared nexp(Engine& engine, const Masked& x, int bits) {
-  return engine.apply(nexp_gate(x.value.fixed_point(), bits), x);
+  const FixedPoint format = x.value.fixed_point();
+  const int n = format.n, f = format.f;
+  if (bits < 3 || bits > f + 2 || f > 12 || n < 2 * f + 3)
+    fail(ErrorKind::kInvalidArgument,
+         "suf nexp: needs 3 <= bits <= f + 2, f <= 12 and n >= 2f + 3; got n = {}, f = {}, "
+         "bits = {}",
+         n, f, bits);
+  const int q = bits - 3;
+  const uint64_t clip = (uint64_t{1} << bits) - 1;
+
+  // 1-2. y = floor(x / 2^{f-q}), z = floor(y / 2^bits); 3. z < 1 iff x < 8.
+  const TruncatedViews views = truncated_views(engine, x, n - f + 1, f - q, bits, "suf nexp");
+  const Masked below =
+      engine.open(engine.apply(nexp_clip_gate(views.coarse.value.fixed_point()), views.coarse),
+                  "suf nexp: clip bit");
+
+  // 4. c = below ? y : clip, in `bits` bits.
+  const FixedPoint cell_format{bits, 0};
+  const Masked y_minus_clip =
+      add_public(engine, low_bits(views.fine, cell_format), cell_format.ring().neg(clip));
+  Shared cell = engine.apply(SelectGate(cell_format), below, y_minus_clip);
+  engine.add_public(
+      cell, Tensor(x.value.shape(), cell_format, std::vector<uint64_t>(x.value.size(), clip)));
+  const Masked c = engine.open(cell, "suf nexp: cell");
+
+  // 5. The cell's exponential.
+  return engine.apply(LutGate("suf_nexp_cells", cell_format, format, nexp_cell_table(format, bits)),
+                      c);
 }
 
 SufSpec reciprocal_spec(FixedPoint format, int64_t k, int bits) {

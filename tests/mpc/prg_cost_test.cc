@@ -1,11 +1,11 @@
 // PRG calls in the engines' cost ledgers: a truncate_reduce gate runs one DPF comparison on f
-// bits per element (sigma/truncate_reduce.h), and a 1-bit DPF comparison on m bits evaluates
+// bits per element (mpc/truncate_reduce.h), and a 1-bit DPF comparison on m bits evaluates
 // 2 L + 1 PRG blocks per key, L = m - min(m, 7) tree levels (both children per level, then the
 // leaf conversion); key generation walks both parties' paths, twice that.
 #include <gtest/gtest.h>
 
 #include "mpc/local_run.h"
-#include "sigma/truncate_reduce.h"
+#include "mpc/truncate_reduce.h"
 
 namespace fss {
 namespace {
@@ -14,7 +14,7 @@ TEST(PrgCost, TruncateReduceBooksOneComparisonPerElement) {
   const FixedPoint format{40, 24};
   constexpr int kF = 20;
   constexpr int64_t kCount = 100;
-  const sigma::TruncateReduceGate gate(format, kF);
+  const TruncateReduceGate gate(format, kF);
   const Program program = [&](Engine& e) {
     return std::vector<Masked>{e.open(e.apply(gate, e.input(Shape{kCount}, format)), "y")};
   };

@@ -6,8 +6,8 @@
 
 #include "mpc/clear_engine.h"
 #include "mpc/local_run.h"
+#include "mpc/truncate_reduce.h"
 #include "sigma/sign_extend.h"
-#include "sigma/truncate_reduce.h"
 
 namespace fss::sigma {
 namespace {

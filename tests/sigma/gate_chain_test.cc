@@ -27,6 +27,9 @@
 #include <vector>
 
 #include "mpc/local_run.h"
+#include "mpc/lut.h"
+#include "mpc/select.h"
+#include "mpc/select_lin.h"
 #include "sigma/ars.h"
 #include "sigma/broadcast.h"
 #include "sigma/drelu.h"
@@ -35,7 +38,6 @@
 #include "sigma/last_axis.h"
 #include "sigma/last_axis_linear.h"
 #include "sigma/layernorm.h"
-#include "sigma/lut.h"
 #include "sigma/matmul.h"
 #include "sigma/max.h"
 #include "sigma/mul.h"
@@ -45,8 +47,6 @@
 #include "sigma/rmsnorm.h"
 #include "sigma/rotary.h"
 #include "sigma/rsqrt.h"
-#include "sigma/select.h"
-#include "sigma/select_lin.h"
 #include "sigma/silu.h"
 #include "sigma/softmax.h"
 

@@ -7,9 +7,9 @@
 #include <random>
 
 #include "mpc/local_run.h"
+#include "mpc/select.h"
 #include "sigma/drelu.h"
 #include "sigma/last_axis.h"
-#include "sigma/select.h"
 
 namespace fss::sigma {
 namespace {

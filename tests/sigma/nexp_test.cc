@@ -11,12 +11,12 @@
 #include "crypto/dpf.h"
 #include "mpc/clear_engine.h"
 #include "mpc/local_run.h"
+#include "mpc/lut.h"
+#include "mpc/select.h"
+#include "mpc/truncate_reduce.h"
 #include "sigma/drelu.h"
 #include "sigma/gap_truncation.h"
-#include "sigma/lut.h"
 #include "sigma/mul.h"
-#include "sigma/select.h"
-#include "sigma/truncate_reduce.h"
 
 namespace fss::sigma {
 namespace {

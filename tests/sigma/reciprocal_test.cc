@@ -10,8 +10,8 @@
 #include "crypto/dpf.h"
 #include "mpc/clear_engine.h"
 #include "mpc/local_run.h"
-#include "sigma/lut.h"
-#include "sigma/truncate_reduce.h"
+#include "mpc/lut.h"
+#include "mpc/truncate_reduce.h"
 
 namespace fss::sigma {
 namespace {

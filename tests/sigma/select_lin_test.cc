@@ -1,4 +1,4 @@
-#include "sigma/select_lin.h"
+#include "mpc/select_lin.h"
 
 #include <gtest/gtest.h>
 

@@ -24,6 +24,10 @@ inline uint64_t dcf_bytes(uint64_t n, uint64_t l) {
   return 16 + 16 * n + (n + 7) / 8 + (n * l + 7) / 8 + (l + 7) / 8;
 }
 inline uint64_t packed(uint64_t count, uint64_t bits) { return (count * bits + 7) / 8; }
+inline uint64_t dpf_bytes(uint64_t k) {
+  const uint64_t levels = k - std::min<uint64_t>(k, 7);
+  return 16 + 16 * levels + (levels + 7) / 8 + 16;
+}
 
 // Output 0 of a one-output spec at x: the interval holding x mod 2^w found by a scan, its
 // polynomial evaluated on x mod 2^n.
@@ -63,6 +67,16 @@ inline std::vector<uint64_t> chosen_masks(const SufSpec& spec, size_t count, std
   return masks;
 }
 
+// Every input of `ring` paired with every mask: fills xs and rs element by element.
+inline void every_input_under(Ring ring, const std::vector<uint64_t>& masks,
+                              std::vector<uint64_t>& xs, std::vector<uint64_t>& rs) {
+  for (uint64_t r : masks)
+    for (uint64_t x = 0; x <= ring.mask(); ++x) {
+      xs.push_back(x);
+      rs.push_back(r);
+    }
+}
+
 // Every input of the ring under every chosen mask: reconstructed == evaluate() == the scan.
 inline void expect_exhaustive(const SufGate& gate, size_t mask_count, uint64_t seed) {
   const SufSpec& spec = gate.plan().spec;
@@ -71,11 +85,7 @@ inline void expect_exhaustive(const SufGate& gate, size_t mask_count, uint64_t s
   const std::vector<uint64_t> masks = chosen_masks(spec, mask_count, rng);
   ASSERT_GE(masks.size(), mask_count);
   std::vector<uint64_t> xs, rs;
-  for (uint64_t r : masks)
-    for (uint64_t x = 0; x <= ring.mask(); ++x) {
-      xs.push_back(x);
-      rs.push_back(r);
-    }
+  every_input_under(ring, masks, xs, rs);
   const ChosenMaskRun run = run_with_masks(gate, xs, rs, seed);
   for (size_t e = 0; e < xs.size(); ++e) {
     const uint64_t expected = spec_reference(spec, xs[e]);

@@ -1,4 +1,4 @@
-#include "sigma/lut.h"
+#include "mpc/lut.h"
 
 #include <fmt/format.h>
 
@@ -11,7 +11,7 @@
 #include "crypto/backend.h"
 #include "mpc/gate_keys.h"
 
-namespace fss::sigma {
+namespace fss {
 
 LutGate::LutGate(std::string name, FixedPoint input, FixedPoint output, std::vector<uint64_t> table)
     : name_(std::move(name)), input_(input), output_(output), table_(std::move(table)) {
@@ -121,4 +121,4 @@ void LutGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
     share[0][i] = out_ring.add(out_ring.mul(popcounts[i], v[i]), correction[i]);
 }
 
-}  // namespace fss::sigma
+}  // namespace fss

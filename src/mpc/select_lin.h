@@ -14,7 +14,7 @@
 #include "core/ring.h"
 #include "mpc/gate.h"
 
-namespace fss::sigma {
+namespace fss {
 
 // Per-element step of SelectLin eval: this party's share of alpha_j x + beta_j + r_out from
 // its shares of a(j^) and c(j^).
@@ -50,4 +50,4 @@ class SelectLinGate final : public Gate {
   Table beta_;
 };
 
-}  // namespace fss::sigma
+}  // namespace fss

@@ -1,4 +1,4 @@
-#include "sigma/truncate_reduce.h"
+#include "mpc/truncate_reduce.h"
 
 #include <fmt/format.h>
 
@@ -7,10 +7,10 @@
 #include "core/bitpack.h"
 #include "core/error.h"
 #include "core/ring.h"
+#include "mpc/comparison_bit.h"
 #include "mpc/gate_keys.h"
-#include "sigma/comparison_bit.h"
 
-namespace fss::sigma {
+namespace fss {
 
 TruncateReduceGate::TruncateReduceGate(FixedPoint input, int f)
     : input_(input), output_{input.n - f, std::max(input.f - f, 0)}, f_(f) {
@@ -69,4 +69,4 @@ void TruncateReduceGate::eval(int party, ByteReader& key, InColumns x_hat, OutCo
   }
 }
 
-}  // namespace fss::sigma
+}  // namespace fss

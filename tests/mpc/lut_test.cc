@@ -1,4 +1,4 @@
-#include "sigma/lut.h"
+#include "mpc/lut.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "mpc/local_run.h"
 
-namespace fss::sigma {
+namespace fss {
 namespace {
 
 uint64_t low_bits(int bits) { return bits == 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1; }
@@ -129,4 +129,4 @@ TEST(Lut, RejectsBadArguments) {
 }
 
 }  // namespace
-}  // namespace fss::sigma
+}  // namespace fss

@@ -1,4 +1,4 @@
-#include "sigma/select.h"
+#include "mpc/select.h"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "mpc/gate_keys.h"
 
-namespace fss::sigma {
+namespace fss {
 
 SelectGate::SelectGate(FixedPoint value) : value_(value) { value_.validate(); }
 
@@ -54,4 +54,4 @@ void SelectGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sh
     share[0][i] = select_share(party, ring, x_hat[0][i], x_hat[1][i], r_s[i], a0[i], a1[i]);
 }
 
-}  // namespace fss::sigma
+}  // namespace fss

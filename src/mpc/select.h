@@ -14,7 +14,7 @@
 #include "core/ring.h"
 #include "mpc/gate.h"
 
-namespace fss::sigma {
+namespace fss {
 
 // Per-element step of Select eval: this party's share of s x + r_out.
 FSS_HD constexpr uint64_t select_share(int party, Ring ring, uint64_t s_hat, uint64_t x_hat,
@@ -46,4 +46,4 @@ class SelectGate final : public Gate {
   FixedPoint value_;
 };
 
-}  // namespace fss::sigma
+}  // namespace fss

@@ -1,4 +1,4 @@
-#include "sigma/comparison_bit.h"
+#include "mpc/comparison_bit.h"
 
 #include "core/bitpack.h"
 #include "core/error.h"
@@ -6,7 +6,7 @@
 #include "crypto/backend.h"
 #include "mpc/gate_keys.h"
 
-namespace fss::sigma {
+namespace fss {
 
 uint64_t comparison_bit_key_bytes(uint64_t count, int m, int bits) {
   return kDpfBatchHeaderBytes + count * dpf_key_bytes({m, 1}) + packed_bytes(count, 1) +
@@ -56,4 +56,4 @@ std::vector<uint64_t> eval_comparison_bit(int party, ByteReader& key, std::span<
   return c_share;
 }
 
-}  // namespace fss::sigma
+}  // namespace fss

@@ -14,7 +14,7 @@
 #include "crypto/prg.h"
 #include "mpc/gate.h"
 
-namespace fss::sigma {
+namespace fss {
 
 uint64_t comparison_bit_key_bytes(uint64_t count, int m, int bits);
 
@@ -27,4 +27,4 @@ void gen_comparison_bit(std::span<const uint64_t> alphas, int m, int bits, Seede
 std::vector<uint64_t> eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> xs,
                                           int m, int bits, Opener& opener);
 
-}  // namespace fss::sigma
+}  // namespace fss

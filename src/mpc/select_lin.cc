@@ -1,4 +1,4 @@
-#include "sigma/select_lin.h"
+#include "mpc/select_lin.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "mpc/gate_keys.h"
 
-namespace fss::sigma {
+namespace fss {
 
 SelectLinGate::SelectLinGate(FixedPoint value, Table alpha, Table beta)
     : value_(value), alpha_(alpha), beta_(beta) {
@@ -69,4 +69,4 @@ void SelectLinGate::eval(int, ByteReader& key, InColumns x_hat, OutColumns share
   }
 }
 
-}  // namespace fss::sigma
+}  // namespace fss

@@ -3,13 +3,13 @@
 //
 // With x^ = x + r, x0 = x^ mod 2^f, r0 = r mod 2^f, Lemma 1 gives
 //   TR(x) = (x^ >> f) - (r >> f) - 1{x0 < r0}   (mod 2^{n-f}).
-// The carry c = 1{x0 < r0} comes from sigma/comparison_bit.h: one DPF comparison on f bits,
+// The carry c = 1{x0 < r0} comes from mpc/comparison_bit.h: one DPF comparison on f bits,
 // opened masked by a fresh bit (1 bit each, one round), converted to shares mod 2^{n-f}.
 // Key per party and element: DPF_{f,1} key + 1 bit (share of s) + 2(n-f) bits
 // ([s] and [r_out - (r >> f)]), plus a 16-byte DPF batch header per gate.
 #include "mpc/gate.h"
 
-namespace fss::sigma {
+namespace fss {
 
 class TruncateReduceGate final : public Gate {
  public:
@@ -35,4 +35,4 @@ class TruncateReduceGate final : public Gate {
   int f_;
 };
 
-}  // namespace fss::sigma
+}  // namespace fss

@@ -16,7 +16,7 @@
 
 #include "mpc/gate.h"
 
-namespace fss::sigma {
+namespace fss {
 
 class LutGate final : public Gate {
  public:
@@ -53,4 +53,4 @@ class LutGate final : public Gate {
   std::vector<uint64_t> reversed_;
 };
 
-}  // namespace fss::sigma
+}  // namespace fss

@@ -1,4 +1,4 @@
-#include "sigma/select.h"
+#include "mpc/select.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "mpc/local_run.h"
 
-namespace fss::sigma {
+namespace fss {
 namespace {
 
 Program select_program(const SelectGate& gate, Shape shape, FixedPoint format) {
@@ -106,4 +106,4 @@ TEST(Select, RejectsBadArguments) {
 }
 
 }  // namespace
-}  // namespace fss::sigma
+}  // namespace fss

@@ -1,4 +1,4 @@
-#include "sigma/truncate_reduce.h"
+#include "mpc/truncate_reduce.h"
 
 #include <gtest/gtest.h>
 
@@ -8,7 +8,7 @@
 #include "crypto/dpf.h"
 #include "mpc/local_run.h"
 
-namespace fss::sigma {
+namespace fss {
 namespace {
 
 // TR from the definition, with 128-bit arithmetic: floor(x / 2^f) mod 2^{n-f}.
@@ -35,12 +35,14 @@ TEST(TruncateReduce, ExhaustiveSmallRingsManyMasks) {
         for (uint64_t x = 0; x < (uint64_t{1} << n); ++x) xs.push_back(x);
       const Shape shape{static_cast<int64_t>(xs.size())};
       const Tensor input(shape, format, xs);
-      const LocalRunResult run = run_locally(truncate_program(gate, shape, format),
-                                             std::span(&input, 1),
-                                             {.seed = Block{uint64_t(n * 64 + f), 7}});
+      const LocalRunResult run =
+          run_locally(truncate_program(gate, shape, format), std::span(&input, 1),
+                      {.seed = Block{uint64_t(n * 64 + f), 7}});
       for (size_t i = 0; i < xs.size(); ++i) {
-        ASSERT_EQ(run.clear[0][i], reference_truncate_reduce(xs[i], n, f)) << "n=" << n << " f=" << f;
-        ASSERT_EQ(run.reconstructed[0][i], run.clear[0][i]) << "n=" << n << " f=" << f << " x=" << xs[i];
+        ASSERT_EQ(run.clear[0][i], reference_truncate_reduce(xs[i], n, f))
+            << "n=" << n << " f=" << f;
+        ASSERT_EQ(run.reconstructed[0][i], run.clear[0][i])
+            << "n=" << n << " f=" << f << " x=" << xs[i];
       }
     }
   }
@@ -53,16 +55,21 @@ TEST(TruncateReduce, RandomFullWidthWithEdgesOverTcp) {
   for (auto [n, f] : {std::pair{50, 12}, {37, 12}, {64, 12}, {64, 63}, {16, 8}}) {
     const FixedPoint format{n, std::min(f, n - 1)};
     const Ring ring{n};
-    std::vector<uint64_t> xs = {0, 1, ring.mask(), ring.mask() - 1, uint64_t{1} << (n - 1),
-                                (uint64_t{1} << (n - 1)) - 1, uint64_t{1} << f,
+    std::vector<uint64_t> xs = {0,
+                                1,
+                                ring.mask(),
+                                ring.mask() - 1,
+                                uint64_t{1} << (n - 1),
+                                (uint64_t{1} << (n - 1)) - 1,
+                                uint64_t{1} << f,
                                 (uint64_t{1} << f) - 1};
     while (xs.size() < 10'000) xs.push_back(rng() & ring.mask());
     const Shape shape{2, static_cast<int64_t>(xs.size() / 2)};
     const Tensor input(shape, format, xs);
     const TruncateReduceGate gate(format, f);
-    const LocalRunResult run = run_locally(truncate_program(gate, shape, format),
-                                           std::span(&input, 1),
-                                           {.seed = Block{rng(), rng()}, .tcp = n == 50});
+    const LocalRunResult run =
+        run_locally(truncate_program(gate, shape, format), std::span(&input, 1),
+                    {.seed = Block{rng(), rng()}, .tcp = n == 50});
     for (size_t i = 0; i < xs.size(); ++i) {
       ASSERT_EQ(run.clear[0][i], reference_truncate_reduce(xs[i], n, f)) << "n=" << n;
       ASSERT_EQ(run.reconstructed[0][i], run.clear[0][i]) << "n=" << n << " x=" << xs[i];
@@ -100,4 +107,4 @@ TEST(TruncateReduce, RejectsBadShift) {
 }
 
 }  // namespace
-}  // namespace fss::sigma
+}  // namespace fss
