@@ -13,7 +13,7 @@ DeviceList list_devices() { return {{}, kNoCuda}; }
 
 std::optional<size_t> free_memory_bytes(int) { return std::nullopt; }
 
-std::unique_ptr<Backend> make_cuda_backend(int) {
+std::unique_ptr<Backend> make_cuda_backend(int, const CudaBackendOptions&) {
   fail(ErrorKind::kInvalidArgument, "--backend cuda: {}", kNoCuda);
 }
 

@@ -55,7 +55,7 @@ class DeviceResidentBytes final : public ResidentBytes {
 
 class CudaBackend final : public Backend {
  public:
-  explicit CudaBackend(int device) : device_(device) {
+  CudaBackend(int device, const CudaBackendOptions& options) : device_(device), options_(options) {
     select_device();
     use_pool_for_buffers();
   }
@@ -64,33 +64,41 @@ class CudaBackend final : public Backend {
 
   DpfKeyPair dpf_gen(const DpfParams& params, std::span<const uint64_t> alphas,
                      std::span<const uint64_t> betas, Block seed) override {
+    if (small(alphas.size())) return cpu_backend().dpf_gen(params, alphas, betas, seed);
     select_device();
     return gpu::dpf_gen(params, alphas, betas, seed);
   }
   void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
                 std::span<uint64_t> out) override {
+    if (small(keys.count)) return cpu_backend().dpf_eval(party, keys, xs, out);
     select_device();
     gpu::dpf_eval(party, keys, xs, out);
   }
   void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
                         std::span<uint8_t> out) override {
+    if (small(keys.count)) return cpu_backend().dpf_compare_eval(party, keys, xs, out);
     select_device();
     gpu::dpf_compare_eval(party, keys, xs, out);
   }
   void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uint64_t> terms,
                            std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                            std::span<uint64_t> ones) override {
+    if (small(keys.count))
+      return cpu_backend().dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
     select_device();
     gpu::dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
   }
   void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
                         std::span<uint8_t> out) override {
+    if (small(keys.count)) return cpu_backend().dpf_compare_eval(party, keys, xs, out);
     select_device();
     gpu::dpf_compare_eval(party, keys, xs, out);
   }
   void dpf_full_domain_dot(int party, const DpfKeyRecord& keys, std::span<const uint64_t> terms,
                            std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                            std::span<uint64_t> ones) override {
+    if (small(keys.count))
+      return cpu_backend().dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
     select_device();
     gpu::dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
   }
@@ -100,22 +108,28 @@ class CudaBackend final : public Backend {
   }
   DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
                      std::span<const uint64_t> betas, Block seed) override {
+    if (small(alphas.size())) return cpu_backend().dcf_gen(params, alphas, betas, seed);
     select_device();
     return gpu::dcf_gen(params, alphas, betas, seed);
   }
   void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
                 std::span<uint64_t> out) override {
+    if (small(keys.count)) return cpu_backend().dcf_eval(party, keys, xs, out);
     select_device();
     gpu::dcf_eval(party, keys, xs, out);
   }
   bool dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uint64_t> points,
                        uint64_t per_key, std::span<uint64_t> out) override {
+    if (small(keys.count)) return false;  // the caller's memoised CPU walk
     select_device();
     gpu::dcf_eval_points(party, keys, points, per_key, out);
     return true;
   }
   void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
               const MatmulDims& dims) override {
+    if (static_cast<uint64_t>(dims.batch * dims.rows) * dims.inner * dims.cols <
+        options_.min_gpu_macs)
+      return cpu_backend().matmul(a, b, c, dims);
     select_device();
     gpu::matmul(a, b, c, dims);
   }
@@ -123,20 +137,22 @@ class CudaBackend final : public Backend {
  private:
   // The current device is per host thread; engines call from their own threads.
   void select_device() const { check_cuda(cudaSetDevice(device_), "cudaSetDevice"); }
+  bool small(uint64_t keys) const { return keys < options_.min_gpu_keys; }
 
   int device_;
+  CudaBackendOptions options_;
 };
 
 }  // namespace
 
-std::unique_ptr<Backend> make_cuda_backend(int device) {
+std::unique_ptr<Backend> make_cuda_backend(int device, const CudaBackendOptions& options) {
   const DeviceList list = list_devices();
   if (list.devices.empty())
     fail(ErrorKind::kInvalidArgument, "--backend cuda: no usable GPU ({})", list.reason);
   if (device < 0 || device >= static_cast<int>(list.devices.size()))
     fail(ErrorKind::kInvalidArgument, "--device {}: this machine has GPUs 0..{}", device,
          list.devices.size() - 1);
-  return std::make_unique<CudaBackend>(device);
+  return std::make_unique<CudaBackend>(device, options);
 }
 
 }  // namespace fss::gpu
