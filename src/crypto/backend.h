@@ -53,6 +53,15 @@ class Backend {
                                    std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                                    std::span<uint64_t> ones);
 
+  // Key e compared at per_key points: out[e * per_key + j] as dpf_compare_eval would give it at
+  // points[e * per_key + j] (l = 1 keys). Returns false, leaving out untouched, where the caller's
+  // CPU evaluation is as fast (suf/multi_point.h's dpf_compare_points).
+  virtual bool dpf_compare_points(int /*party*/, const DpfKeyRecord& /*keys*/,
+                                  std::span<const uint64_t> /*points*/, uint64_t /*per_key*/,
+                                  std::span<uint8_t> /*out*/) {
+    return false;
+  }
+
   // A copy of `bytes` (key streams) in this backend's memory, for records read from them to
   // carry its address (core/bytes.h's ByteReader::device_address); nullptr where the backend
   // works on host memory. Throws kInvalidArgument when the copy does not fit.

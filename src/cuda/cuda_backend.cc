@@ -102,6 +102,13 @@ class CudaBackend final : public Backend {
     select_device();
     gpu::dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
   }
+  bool dpf_compare_points(int party, const DpfKeyRecord& keys, std::span<const uint64_t> points,
+                          uint64_t per_key, std::span<uint8_t> out) override {
+    if (small(points.size())) return false;
+    select_device();
+    gpu::dpf_compare_points(party, keys, points, per_key, out);
+    return true;
+  }
   std::unique_ptr<ResidentBytes> make_resident(std::span<const uint8_t> bytes) override {
     select_device();
     return std::make_unique<DeviceResidentBytes>(bytes);
@@ -120,7 +127,7 @@ class CudaBackend final : public Backend {
   }
   bool dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uint64_t> points,
                        uint64_t per_key, std::span<uint64_t> out) override {
-    if (small(keys.count)) return false;  // the caller's memoised CPU walk
+    if (small(points.size())) return false;  // the caller's memoised CPU walk
     select_device();
     gpu::dcf_eval_points(party, keys, points, per_key, out);
     return true;

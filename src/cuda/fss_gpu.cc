@@ -76,12 +76,13 @@ void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
 namespace {
 
 void compare_on_device(const DpfKeysView& view, const DpfParams& params,
-                       std::span<const uint64_t> xs, std::span<uint8_t> out, AesVariant variant) {
-  DeviceBuffer<uint64_t> device_xs(allocation(view.count));
-  DeviceBuffer<uint8_t> device_out(allocation(view.count));
+                       std::span<const uint64_t> xs, std::span<uint8_t> out, AesVariant variant,
+                       uint64_t per_key = 1) {
+  DeviceBuffer<uint64_t> device_xs(allocation(xs.size()));
+  DeviceBuffer<uint8_t> device_out(allocation(xs.size()));
   copy_to_device(xs, device_xs);
   synchronize(launch_dpf_compare_eval(variant, evaluation_round_keys(), leaf_layout(params), view,
-                                      device_xs.get(), device_out.get(), kStream),
+                                      device_xs.get(), device_out.get(), kStream, per_key),
               "DPF comparison kernel");
   copy_to_host(device_out, out);
 }
@@ -109,6 +110,19 @@ void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint6
   check_compare_keys(keys.params, keys.count, xs, out.size());
   const DeviceDpfRecord device_keys(party, keys);
   compare_on_device(device_keys.view(), keys.params, xs, out, variant);
+  device_keys.check();
+}
+
+void dpf_compare_points(int party, const DpfKeyRecord& keys, std::span<const uint64_t> points,
+                        uint64_t per_key, std::span<uint8_t> out, AesVariant variant) {
+  const uint64_t count = keys.count * per_key;
+  if (per_key != 0 && count / per_key != keys.count)
+    fail(ErrorKind::kInvalidArgument, "gpu::dpf_compare_points: {} keys x {} points overflow",
+         keys.count, per_key);
+  check_compare_keys(keys.params, count, points, out.size());
+  if (count == 0) return;
+  const DeviceDpfRecord device_keys(party, keys);
+  compare_on_device(device_keys.view(), keys.params, points, out, variant, per_key);
   device_keys.check();
 }
 

@@ -82,11 +82,11 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
 template <typename Lookup>
 __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
     dpf_compare_kernel(const __grid_constant__ PrgRoundKeys keys, const DpfLeafLayout leaf,
-                       const DpfKeysView view, const uint64_t* xs, uint8_t* out) {
+                       const DpfKeysView view, const uint64_t* xs, uint64_t per_key, uint8_t* out) {
   const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
-  const uint64_t key = global_thread();
-  if (key < view.count)
-    out[key] = static_cast<uint8_t>(dpf_compare_key(prg, leaf, view, key, xs[key]));
+  const uint64_t t = global_thread();
+  if (t < view.count * per_key)
+    out[t] = static_cast<uint8_t>(dpf_compare_key(prg, leaf, view, t / per_key, xs[t]));
 }
 
 // Thread t handles part t mod 2^(levels - G) of key t / 2^(levels - G).
@@ -217,13 +217,14 @@ cudaError_t launch_dpf_eval(AesVariant variant, const PrgRoundKeys& keys, const 
 
 cudaError_t launch_dpf_compare_eval(AesVariant variant, const PrgRoundKeys& keys,
                                     const DpfLeafLayout& leaf, const DpfKeysView& view,
-                                    const uint64_t* xs, uint8_t* out, cudaStream_t stream) {
-  if (view.count == 0) return cudaSuccess;
+                                    const uint64_t* xs, uint8_t* out, cudaStream_t stream,
+                                    uint64_t per_key) {
+  if (view.count == 0 || per_key == 0) return cudaSuccess;
   return with_lookup(variant, [&](auto lookup) {
     using Lookup = decltype(lookup);
     dpf_compare_kernel<Lookup>
-        <<<blocks_for(view.count), kThreads, shared_bytes<Lookup>(), stream>>>(keys, leaf, view, xs,
-                                                                               out);
+        <<<blocks_for(view.count * per_key), kThreads, shared_bytes<Lookup>(), stream>>>(
+            keys, leaf, view, xs, per_key, out);
   });
 }
 

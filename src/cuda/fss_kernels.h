@@ -28,9 +28,11 @@ cudaError_t launch_dpf_eval(AesVariant variant, const PrgRoundKeys& keys, const 
                             const DpfKeysView& view, int party, const uint64_t* xs, uint64_t* out,
                             cudaStream_t stream);
 
+// out[t] = comparison of key t / per_key at xs[t], t < view.count * per_key.
 cudaError_t launch_dpf_compare_eval(AesVariant variant, const PrgRoundKeys& keys,
                                     const DpfLeafLayout& leaf, const DpfKeysView& view,
-                                    const uint64_t* xs, uint8_t* out, cudaStream_t stream);
+                                    const uint64_t* xs, uint8_t* out, cudaStream_t stream,
+                                    uint64_t per_key = 1);
 
 // out[key * full_domain_words(n) + w]: key's full-domain output words (l = 1 keys).
 cudaError_t launch_dpf_full_domain(AesVariant variant, const PrgRoundKeys& keys,

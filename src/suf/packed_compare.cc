@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "core/ring.h"
 #include "crypto/backend.h"
+#include "mpc/gate_keys.h"
 #include "suf/multi_point.h"
 #include "suf/steps.h"
 
@@ -69,7 +70,7 @@ uint64_t PackedComparison::eval(int party, ByteReader& key, std::span<const uint
   uint64_t prg_calls = 0;
   for (size_t g = 0; g < widths_.size(); ++g) {
     const int k = widths_[g];
-    const DpfKeyBatch keys = deserialize_dpf_keys(key);
+    const DpfKeyRecord keys = read_dpf_record(key);
     if (keys.count != count || keys.params.n != k || keys.params.out_bits != 1)
       fail(ErrorKind::kParse,
            "{}: packed comparison batch {} holds {} keys with n = {}, l = {}; expected {} keys "
@@ -79,11 +80,15 @@ uint64_t PackedComparison::eval(int party, ByteReader& key, std::span<const uint
     const uint64_t per_key = members.size();
     points.resize(count * per_key);
     bits.resize(count * per_key);
-    for (uint64_t e = 0; e < count; ++e)
+    const auto elements = static_cast<int64_t>(count);
+#pragma omp parallel for schedule(static) if (elements >= kParallelElements)
+    for (int64_t e = 0; e < elements; ++e)
       for (uint64_t j = 0; j < per_key; ++j)
         points[e * per_key + j] = view(x_hat[e], k, queries_[members[j]].offset);
-    prg_calls += dpf_compare_points(party, keys, points, per_key, bits);
-    for (uint64_t e = 0; e < count; ++e)
+    if (!backend().dpf_compare_points(party, keys, points, per_key, bits))
+      prg_calls += dpf_compare_points(party, deserialize(keys), points, per_key, bits);
+#pragma omp parallel for schedule(static) if (elements >= kParallelElements)
+    for (int64_t e = 0; e < elements; ++e)
       for (uint64_t j = 0; j < per_key; ++j) out[e * total + members[j]] = bits[e * per_key + j];
   }
   return prg_calls;

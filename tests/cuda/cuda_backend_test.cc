@@ -184,6 +184,14 @@ TEST_F(CudaBackendTest, KeyRecordsEvaluateInPlaceAsTheCpu) {
           cpu_backend().dpf_compare_eval(party, keys.party[party], xs, cpu_bits);
           gpu_->dpf_compare_eval(party, record, xs, gpu_bits);
           EXPECT_EQ(gpu_bits, cpu_bits);
+          // Several points per key, as SUF's packed comparison asks.
+          std::vector<uint64_t> points(3 * count);
+          for (size_t t = 0; t < points.size(); ++t)
+            points[t] = t % 4 == 0 ? alphas[t / 3] : rng() & ((uint64_t{1} << n) - 1);
+          std::vector<uint8_t> cpu_points(points.size()), gpu_points(points.size());
+          suf::dpf_compare_points(party, keys.party[party], points, 3, cpu_points);
+          ASSERT_TRUE(gpu_->dpf_compare_points(party, record, points, 3, gpu_points));
+          EXPECT_EQ(gpu_points, cpu_points);
           if (n > 13) continue;
           std::vector<uint64_t> cpu_dots(count), cpu_ones(count), gpu_dots(count), gpu_ones(count);
           cpu_backend().dpf_full_domain_dot(party, keys.party[party], terms, offsets, cpu_dots,
