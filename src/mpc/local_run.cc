@@ -313,13 +313,23 @@ std::pair<DealerOutcome, std::array<PartyOutcome, 2>> run_whole(
 
   auto [channel0, channel1] = connect_pair(options);
   auto p1 = std::async(std::launch::async, [&, &ch1 = channel1] {
-    return run_party(1, program, readers[1], masked_inputs, *ch1, backend);
+    try {
+      return run_party(1, program, readers[1], masked_inputs, *ch1, backend);
+    } catch (...) {
+      ch1.reset();  // lets P0 fail fast instead of waiting for its timeout
+      throw;
+    }
   });
   PartyOutcome p0;
   try {
     p0 = run_party(0, program, readers[0], masked_inputs, *channel0, backend);
-  } catch (...) {
+  } catch (const Error& error) {
     channel0.reset();  // lets P1 fail fast instead of waiting for its timeout
+    // A broken link is usually P1's failure: report P1's own error then.
+    if (error.kind() == ErrorKind::kNetwork) p1.get();
+    throw;
+  } catch (...) {
+    channel0.reset();
     throw;
   }
   std::array<PartyOutcome, 2> outcomes = {std::move(p0), p1.get()};
