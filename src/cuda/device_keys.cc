@@ -51,8 +51,8 @@ DeviceDpfRecord::DeviceDpfRecord(int party, const DpfKeyRecord& record)
       first_bad_(1) {
   const std::span<const uint8_t> bytes = record.bytes();
   const uint8_t* base = record.device_bytes();
-  // Correction words are read as 8-byte words; a batch at an odd offset of its record is moved.
-  if (base == nullptr || reinterpret_cast<uintptr_t>(base) % alignof(Block) != 0) {
+  // Kernels load blocks 16 bytes at a time: a batch at another offset of its record is moved.
+  if (base == nullptr || reinterpret_cast<uintptr_t>(base) % sizeof(Block) != 0) {
     copy_ = DeviceBuffer<uint8_t>(bytes.size());
     check_cuda(cudaMemcpyAsync(copy_.get(), base != nullptr ? base : bytes.data(), bytes.size(),
                                base != nullptr ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice,
@@ -67,6 +67,15 @@ DeviceDpfRecord::DeviceDpfRecord(int party, const DpfKeyRecord& record)
   const auto* right = reinterpret_cast<const uint8_t*>(level_cw + levels * count);
   const int right_bytes = (levels + 7) / 8;
   const auto* leaf_cw = reinterpret_cast<const Block*>(right + right_bytes * count);
+  // The right-bit bytes before the leaf CWs leave them aligned only when right_bytes * count is
+  // a multiple of 16; otherwise they get a buffer of their own.
+  if (reinterpret_cast<uintptr_t>(leaf_cw) % sizeof(Block) != 0) {
+    leaf_copy_ = DeviceBuffer<Block>(allocation(count));
+    check_cuda(cudaMemcpyAsync(leaf_copy_.get(), leaf_cw, count * sizeof(Block),
+                               cudaMemcpyDeviceToDevice, kStream),
+               "leaf CW copy");
+    leaf_cw = leaf_copy_.get();
+  }
   view_ = {params_.n, levels, count, root, level_cw, right_t_cw_.get(), leaf_cw};
 
   const DpfLeafLayout leaf(params_.n, params_.out_bits);

@@ -52,10 +52,11 @@ class DeviceDpfKeyPair {
 };
 
 // A serialized DPF batch (crypto/dpf.h's DpfKeyRecord) made ready for evaluation: in place when
-// its bytes are resident and 8-byte aligned, else after one copy of the whole batch (from the
-// host, or within the device). Construction queues the copy and the keys' check (every root is
-// `party`'s, padding bits clear) on kStream; check() reports a bad key, as kParse naming it, once
-// the caller has waited for the stream.
+// its bytes are resident and 16-byte aligned, else after one copy of the whole batch (from the
+// host, or within the device); leaf CWs that the right-bit bytes leave misaligned are copied.
+// Construction queues the copy and the keys' check (every root is `party`'s, padding bits clear) on
+// kStream; check() reports a bad key, as kParse naming it, once the caller has waited for the
+// stream.
 class DeviceDpfRecord {
  public:
   DeviceDpfRecord(int party, const DpfKeyRecord& record);
@@ -70,6 +71,7 @@ class DeviceDpfRecord {
   size_t offset_;
   int party_;
   DeviceBuffer<uint8_t> copy_;
+  DeviceBuffer<Block> leaf_copy_;
   DeviceBuffer<uint64_t> right_t_cw_;
   DeviceBuffer<unsigned long long> first_bad_;
   DpfKeysView view_;

@@ -12,8 +12,8 @@ namespace fss::testing {
 
 inline LocalRunResult run_model(const ModelConfig& config, int64_t batch, int64_t length,
                                 uint64_t seed, Backend* backend = nullptr, bool tcp = false,
-                                const NonlinearChoice& nonlinear = {},
-                                bool keys_per_layer = false) {
+                                const NonlinearChoice& nonlinear = {}, bool keys_per_layer = false,
+                                bool resident_keys = true) {
   const ModelWeights weights = random_weights(config, seed);
   TokenBatch tokens{batch, length, {}, {}, {}};
   std::mt19937_64 rng(seed);
@@ -29,6 +29,7 @@ inline LocalRunResult run_model(const ModelConfig& config, int64_t batch, int64_
                       .tcp = tcp,
                       .config = config.name + " " + nonlinear.describe(),
                       .backend = backend,
+                      .resident_keys = resident_keys,
                       .keys_per_layer = keys_per_layer});
 }
 
