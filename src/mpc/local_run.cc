@@ -34,6 +34,15 @@ struct PartyOutcome {
   bool keys_resident = false;
 };
 
+// A finished party's costs and phase times, into its outcome.
+void take_ledgers(PartyEngine& engine, PartyOutcome& outcome) {
+  engine.close_phase();
+  outcome.costs = engine.costs();
+  outcome.phase_costs = engine.phase_costs();
+  outcome.phase_seconds = engine.phase_seconds();
+  outcome.phase_wait_seconds = engine.phase_wait_seconds();
+}
+
 const char* stream_name(int party) { return party == 0 ? "P0 key stream" : "P1 key stream"; }
 
 PartyOutcome run_party(int party, const Program& program, KeyStreamReader& keys,
@@ -49,11 +58,7 @@ PartyOutcome run_party(int party, const Program& program, KeyStreamReader& keys,
   outcome.online_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   outcome.channel = channel.stats();
-  engine.close_phase();
-  outcome.costs = engine.costs();
-  outcome.phase_costs = engine.phase_costs();
-  outcome.phase_seconds = engine.phase_seconds();
-  outcome.phase_wait_seconds = engine.phase_wait_seconds();
+  take_ledgers(engine, outcome);
   return outcome;
 }
 
@@ -229,11 +234,7 @@ PartyOutcome run_party_per_layer(int party, const Program& program, SegmentTurns
   channel.flush();
   outcome.online_seconds = seconds_since(start) - paused;
   outcome.channel = channel.stats();
-  engine.close_phase();
-  outcome.costs = engine.costs();
-  outcome.phase_costs = engine.phase_costs();
-  outcome.phase_seconds = engine.phase_seconds();
-  outcome.phase_wait_seconds = engine.phase_wait_seconds();
+  take_ledgers(engine, outcome);
   return outcome;
 }
 
