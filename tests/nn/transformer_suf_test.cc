@@ -76,7 +76,10 @@ TEST_P(TransformerSufTest, SecureOutputEqualsClearEngineAndApproximatesFloat) {
   EXPECT_EQ(ran_suf_gate(run, "rsqrt"), norm);
   EXPECT_EQ(ran_suf_gate(run, gated ? "silu" : "gelu"), activation);
 
-  // The bound of transformer_test's ClearEngineApproximatesFloatReference.
+  // transformer_test's ClearEngineApproximatesFloatReference bounds SIGMA's max error by 0.1.
+  // SUF's rsqrt (0.27% vs 0.19%) and its table nExp (16 ulp vs 2.65, docs/accuracy.md) are
+  // coarser: over random weights the max error reached 0.1016 and 0.118 in about 300 runs of
+  // these cases (seeds 2963595282, 1248161061), so SUF's bound is 0.15; the cosine stays tight.
   std::vector<double> secure(clear.size());
   for (size_t i = 0; i < secure.size(); ++i)
     secure[i] = config.fixed_point.decode(run.reconstructed[0][i]);
@@ -87,7 +90,7 @@ TEST_P(TransformerSufTest, SecureOutputEqualsClearEngineAndApproximatesFloat) {
                                 std::vector<double>(embedded.values.begin(), embedded.values.end()),
                                 c.batch, c.length));
   EXPECT_GT(error.cosine, 0.999);
-  EXPECT_LT(error.max_abs, 0.1);
+  EXPECT_LT(error.max_abs, 0.15);
 }
 
 std::vector<Case> cases() {
