@@ -124,10 +124,15 @@ namespace {
 // Refuses an in-process run that cannot fit, before keygen: host memory for both parties' keys
 // as they are held (every key, or one layer's with per-layer keys) and three roles'
 // activations; with --backend cuda, GPU memory for two parties' largest gate and activations.
-// Checks host (and GPU) memory for a run in this process; returns whether the parties' keys
-// go resident in GPU memory (--key-memory).
-bool check_local_memory(const RunOptions& options, const ModelConfig& config,
-                        const TokenBatch& tokens) {
+// What check_local_memory decides for a run in this process.
+struct LocalPlan {
+  bool resident_keys = false;   // the parties' keys go resident in GPU memory (--key-memory)
+  uint64_t key_file_bytes = 0;  // each party's whole key stream
+};
+
+// Checks host (and GPU) memory for a run in this process.
+LocalPlan check_local_memory(const RunOptions& options, const ModelConfig& config,
+                             const TokenBatch& tokens) {
   const NonlinearChoice nonlinear = resolve_nonlinear(options.nonlinear);
   const KeyPlan plan = plan_keys([&](Engine& engine) {
     return std::vector<Masked>{
@@ -141,15 +146,16 @@ bool check_local_memory(const RunOptions& options, const ModelConfig& config,
                              "{:.3f} GB for each of dealer and parties",
                              per_layer ? "largest layer" : "whole inference", keys_held / 1e9,
                              activations / 1e9));
-  if (options.backend != "cuda") return false;
+  if (options.backend != "cuda") return {false, plan.key_file_bytes};
   // Both parties and the dealer share the GPU here; the parties' gates run at the same time.
-  return choose_resident_keys(
+  const bool resident = choose_resident_keys(
       options.key_memory, "run", options.device,
       2 * gpu_bytes_estimate(plan.largest_record_bytes, activations), 2 * keys_held,
       gpu::free_memory_bytes(options.device),
       fmt::format("two parties: largest gate keys {:.3f} GB each + activation estimate {:.3f} "
                   "GB each",
                   plan.largest_record_bytes / 1e9, activations / 1e9));
+  return {resident, plan.key_file_bytes};
 }
 
 }  // namespace
@@ -174,13 +180,15 @@ SecureInference run_secure_inference(const RunOptions& options, const PreparedMo
                                                      if (report) on_layer(role, layer, layers);
                                                    })};
   };
-  const bool resident_keys = !options.processes && check_local_memory(options, config, tokens);
+  const LocalPlan plan =
+      options.processes ? LocalPlan{} : check_local_memory(options, config, tokens);
   LocalRunOptions run_options;
   run_options.seed = mask_seed;
   run_options.tcp = options.channel == "tcp";
   run_options.timeout = std::chrono::milliseconds(options.timeout_ms);
   run_options.backend = &backend;
-  run_options.resident_keys = resident_keys;
+  run_options.resident_keys = plan.resident_keys;
+  run_options.key_stream_bytes = plan.key_file_bytes;
   run_options.keys_per_layer = options.keys == "per-layer";
   run_options.config = RunConfiguration{config.name, tokens.batch, tokens.length, nonlinear}.text();
   const std::string tls = tls_setting(options);

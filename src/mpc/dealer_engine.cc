@@ -25,11 +25,13 @@ void DealerEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
   const std::vector<FixedPoint> formats = gate.output_formats();
   for (size_t k = 0; k < out.size(); ++k) prg_.fill_ring(formats[k].n, out[k]);
   std::vector<std::span<const uint64_t>> r_out(out.begin(), out.end());
+  const uint64_t expected = gate.key_bytes(count);
   ByteWriter keys[2];
+  // Exact room up front: a growing record would be copied and its fresh pages faulted in again.
+  for (ByteWriter& k : keys) k.data().reserve(expected);
   const uint64_t prg_before = prg_calls_on_this_thread();
   gate.gen(in, r_out, prg_, keys[0], keys[1]);
   const uint64_t prg_calls = prg_calls_on_this_thread() - prg_before;
-  const uint64_t expected = gate.key_bytes(count);
   for (int party = 0; party < 2; ++party) {
     FSS_CHECK(keys[party].size() == expected,
               "{} wrote {} key bytes for party {}, key_bytes() says {}", gate.describe(),

@@ -207,6 +207,10 @@ KeyStreamWriter KeyStreamWriter::to_file(const std::filesystem::path& path, int 
   return KeyStreamWriter(std::move(impl));
 }
 
+void KeyStreamWriter::reserve(uint64_t bytes) {
+  if (!impl_->to_file) impl_->memory.reserve(bytes);
+}
+
 void KeyStreamWriter::write_record(GateKind kind, uint64_t elements,
                                    std::span<const uint8_t> payload) {
   FSS_CHECK(!impl_->committed, "key stream: write_record after commit");

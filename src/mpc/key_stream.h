@@ -68,6 +68,10 @@ class KeyStreamWriter {
   // order, concatenate to the stream; KeyStreamReader::from_chunk reads them as they come.
   std::vector<uint8_t> take_chunk();
 
+  // Memory writers: room for a stream of `bytes` in all (e.g. cli/key_plan.h's size), so that the
+  // stream is not copied as it grows. Files: nothing.
+  void reserve(uint64_t bytes);
+
   uint64_t records_written() const;
   uint64_t bytes_written() const;  // so far, including headers and padding
 

@@ -356,6 +356,8 @@ LocalRunResult run_locally(const Program& program, std::span<const Tensor> input
   KeyStreamWriter writers[2] = {KeyStreamWriter::to_memory(0, config),
                                 KeyStreamWriter::to_memory(1, config)};
   Backend& backend = options.backend != nullptr ? *options.backend : cpu_backend();
+  if (!options.keys_per_layer)
+    for (KeyStreamWriter& writer : writers) writer.reserve(options.key_stream_bytes);
   DealerEngine dealer(options.seed, writers[0], writers[1]);
   auto [dealt, parties] =
       options.keys_per_layer

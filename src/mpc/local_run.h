@@ -46,6 +46,9 @@ struct LocalRunOptions {
   // time the sum of its own (waits excluded). Outputs, bytes, rounds and keys are those of a
   // whole-program deal with the same seed. false: the dealer deals every key first.
   bool keys_per_layer = false;
+  // Whole-program deals: the expected size of each party's key stream (cli/key_plan.h), reserved
+  // up front; 0: the streams grow as they are written.
+  uint64_t key_stream_bytes = 0;
 };
 
 struct LocalRunResult {
@@ -57,10 +60,10 @@ struct LocalRunResult {
   std::map<std::string, double> party_phase_seconds[2];       // wall time by phase
   std::map<std::string, double> party_phase_wait_seconds[2];  // of which waiting on the peer
   double dealer_seconds = 0;                                  // the dealer's walk (keygen)
-  double party_online_seconds[2] = {};  // from the first input to the last output
+  double party_online_seconds[2] = {};    // from the first input to the last output
   double party_key_load_seconds[2] = {};  // making keys resident, before the online phase
   bool keys_resident = false;             // whether the backend took the key streams
-  ChannelStats party_channel[2];        // bytes sent and received, rounds
+  ChannelStats party_channel[2];          // bytes sent and received, rounds
   uint64_t key_stream_bytes[2] = {};
   uint64_t key_bytes_held[2] = {};  // the most key stream bytes a party held at once
 };

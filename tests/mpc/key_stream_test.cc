@@ -518,5 +518,14 @@ TEST(KeyStreamTest, ResidentChunksAreCopiedAsTheyArrive) {
   EXPECT_EQ(copying.copies, non_empty);  // append_chunk ignores empty chunks
 }
 
+// Reserving room changes nothing in the stream (memory) and is harmless for files.
+TEST(KeyStreamTest, ReserveKeepsTheStream) {
+  auto reserved = KeyStreamWriter::to_memory(1, kConfig);
+  reserved.reserve(1 << 20);
+  write_sample(reserved);
+  reserved.commit();
+  EXPECT_EQ(reserved.take_bytes(), sample_memory_stream(1, kConfig));
+}
+
 }  // namespace
 }  // namespace fss
