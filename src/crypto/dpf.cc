@@ -508,6 +508,19 @@ DpfKeyRecord read_header(ByteReader& in) {
 
 }  // namespace
 
+const char* dpf_key_problem_text(uint64_t problem) {
+  switch (problem) {
+    case kDpfRootOfOtherParty:
+      return "its root's party bit differs from key 0's";
+    case kDpfRightPaddingSet:
+      return "padding bits of its right control-bit CWs are set";
+    case kDpfLeafBitsOutsideSlots:
+      return "its leaf CW has bits set outside the output slots";
+    default:
+      return "no problem";
+  }
+}
+
 DpfKeyRecord read_dpf_record(ByteReader& in) {
   DpfKeyRecord record = read_header(in);
   in.take(record.count * dpf_key_bytes(record.params), "DPF keys");
@@ -555,23 +568,17 @@ DpfKeyBatch deserialize_dpf_keys(ByteReader& in) {
   int64_t first_bad = total;
 #pragma omp parallel for schedule(static) reduction(min : first_bad) if (total >= kParallelKeys)
   for (int64_t i = 0; i < total; ++i) {
-    uint64_t bits = 0;
-    for (int b = 0; b < right_bytes; ++b)
-      bits |= uint64_t{right_cws[i * right_bytes + b]} << (8 * b);
-    keys.right_t_cw[i] = bits;
-    const bool bad = keys.root[i].lsb() != party_bit || (bits & ~low_bits_mask(levels)) != 0 ||
-                     !((keys.leaf_cw[i] & unused_leaf_bits) == Block{});
-    if (bad) first_bad = std::min(first_bad, i);
+    keys.right_t_cw[i] = dpf_right_bits(right_cws + i * right_bytes, right_bytes);
+    if (dpf_key_problem(keys.root[i], keys.right_t_cw[i], keys.leaf_cw[i], levels, unused_leaf_bits,
+                        party_bit) != kDpfKeyOk)
+      first_bad = std::min(first_bad, i);
   }
   if (first_bad < total) {
     const uint64_t i = static_cast<uint64_t>(first_bad);
-    const char* problem = keys.root[i].lsb() != party_bit
-                              ? "its root's party bit differs from key 0's"
-                          : (keys.right_t_cw[i] & ~low_bits_mask(levels)) != 0
-                              ? "padding bits of its right control-bit CWs are set"
-                              : "its leaf CW has bits set outside the output slots";
     fail(ErrorKind::kParse, "{}: DPF key {} of the batch at offset {} is corrupted: {}",
-         in.source(), i, header_offset, problem);
+         in.source(), i, header_offset,
+         dpf_key_problem_text(dpf_key_problem(keys.root[i], keys.right_t_cw[i], keys.leaf_cw[i],
+                                              levels, unused_leaf_bits, party_bit)));
   }
   return keys;
 }

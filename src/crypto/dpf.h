@@ -89,6 +89,9 @@ void serialize(const DpfKeyBatch& keys, ByteWriter& out);
 // the remaining bytes hold, roots of both parties in one batch, nonzero padding bits.
 DpfKeyBatch deserialize_dpf_keys(ByteReader& in);
 
+// The message for a crypto/dpf_math.h DpfKeyProblem code ("its root's party bit differs ...").
+const char* dpf_key_problem_text(uint64_t problem);
+
 // One serialized batch where it lies (a key record, possibly resident on a device), with its
 // header read and its length checked but its keys not parsed, so that a backend evaluating
 // where the bytes already are skips the host-side copy. `batch` is positioned at the header.

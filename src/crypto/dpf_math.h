@@ -35,6 +35,30 @@ FSS_HD constexpr int dpf_leaf_bits(int n, int out_bits) {
   return n < slots_log2 ? n : slots_log2;
 }
 
+// One serialized key's right control-bit CWs (`right_bytes` little-endian bytes) as a word.
+FSS_HD uint64_t dpf_right_bits(const uint8_t* bytes, int right_bytes) {
+  uint64_t bits = 0;
+  for (int b = 0; b < right_bytes; ++b) bits |= uint64_t{bytes[b]} << (8 * b);
+  return bits;
+}
+
+// What makes a serialized key corrupt (crypto/dpf.h's deserialize_dpf_keys, and the GPU's check
+// of keys evaluated in place): 0 when nothing. Codes order the checks; dpf_key_problem_text names
+// them.
+enum DpfKeyProblem : uint64_t {
+  kDpfKeyOk = 0,
+  kDpfRootOfOtherParty = 1,
+  kDpfRightPaddingSet = 2,
+  kDpfLeafBitsOutsideSlots = 3,
+};
+FSS_HD uint64_t dpf_key_problem(Block root, uint64_t right_bits, Block leaf_cw, int levels,
+                                Block unused_leaf_bits, uint64_t party_bit) {
+  if (root.lsb() != party_bit) return kDpfRootOfOtherParty;
+  if ((right_bits & ~low_bits_mask(levels)) != 0) return kDpfRightPaddingSet;
+  if (!((leaf_cw & unused_leaf_bits) == Block{})) return kDpfLeafBitsOutsideSlots;
+  return kDpfKeyOk;
+}
+
 // The early-terminated leaf block: 2^nu slots of 2^(7 - nu) bits, the low l bits of each used.
 // A slot is at most 64 bits wide (l <= 64 gives nu >= 1), so it never straddles lo and hi.
 class DpfLeafLayout {

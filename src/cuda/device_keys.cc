@@ -93,14 +93,11 @@ void DeviceDpfRecord::check() const {
   if (first_bad == ~0ULL) return;
   const uint64_t key = first_bad >> 2;
   const uint64_t problem = first_bad & 3;
-  if (problem == kRootOfOtherParty && key == 0)
+  if (problem == kDpfRootOfOtherParty && key == 0)
     fail(ErrorKind::kInvalidArgument,
          "{}: the DPF keys of the batch at offset {} are not party {}'s", source_, offset_, party_);
   fail(ErrorKind::kParse, "{}: DPF key {} of the batch at offset {} is corrupted: {}", source_, key,
-       offset_,
-       problem == kRootOfOtherParty  ? "its root's party bit differs from key 0's"
-       : problem == kRightPaddingSet ? "padding bits of its right control-bit CWs are set"
-                                     : "its leaf CW has bits set outside the output slots");
+       offset_, dpf_key_problem_text(problem));
 }
 
 DeviceDpfKeyPair::DeviceDpfKeyPair(const DpfParams& params, uint64_t count)

@@ -1,3 +1,4 @@
+#include "crypto/dpf_math.h"
 #include "cuda/record_kernels.h"
 
 namespace fss::gpu {
@@ -11,18 +12,10 @@ __global__ void expand_dpf_record_kernel(const uint8_t* right, int right_bytes, 
                                          uint64_t* right_t_cw, unsigned long long* first_bad) {
   const uint64_t i = blockIdx.x * static_cast<uint64_t>(blockDim.x) + threadIdx.x;
   if (i >= count) return;
-  uint64_t bits = 0;
-  for (int b = 0; b < right_bytes; ++b) bits |= uint64_t{right[i * right_bytes + b]} << (8 * b);
+  const uint64_t bits = dpf_right_bits(right + i * right_bytes, right_bytes);
   right_t_cw[i] = bits;
-  const uint64_t padding = levels >= 64 ? 0 : ~uint64_t{0} << levels;
-  uint64_t problem = 0;
-  if ((root[i].lo & 1) != static_cast<uint64_t>(party)) {
-    problem = kRootOfOtherParty;
-  } else if ((bits & padding) != 0) {
-    problem = kRightPaddingSet;
-  } else if (!((leaf_cw[i] & unused_leaf_bits) == Block{})) {
-    problem = kLeafBitsOutsideSlots;
-  }
+  const uint64_t problem = dpf_key_problem(root[i], bits, leaf_cw[i], levels, unused_leaf_bits,
+                                           static_cast<uint64_t>(party));
   if (problem != 0) atomicMin(first_bad, static_cast<unsigned long long>(i << 2 | problem));
 }
 

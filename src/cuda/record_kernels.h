@@ -11,15 +11,9 @@
 
 namespace fss::gpu {
 
-// What expand_dpf_record finds wrong with a key (the low 2 bits of the first_bad code).
-enum DpfRecordProblem : uint64_t {
-  kRootOfOtherParty = 1,
-  kRightPaddingSet = 2,
-  kLeafBitsOutsideSlots = 3,
-};
-
 // For keys i < count: right_t_cw[i] = the little-endian word of right[i * right_bytes ..], and
-// *first_bad = min over bad keys of (i << 2 | problem); *first_bad must start at ~0.
+// *first_bad = min over bad keys of (i << 2 | crypto/dpf_math.h's dpf_key_problem), checked
+// against `party`'s bit; *first_bad must start at ~0.
 cudaError_t launch_expand_dpf_record(const uint8_t* right, int right_bytes, int levels,
                                      const Block* root, const Block* leaf_cw,
                                      Block unused_leaf_bits, int party, uint64_t count,
