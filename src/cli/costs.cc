@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/cost_walk.h"
+#include "cli/model_options.h"
 #include "core/error.h"
 #include "nn/model_config.h"
 #include "nn/transformer.h"
@@ -165,14 +166,7 @@ void add_costs_command(CLI::App& app, CostsOptions& options) {
       "SIGMA against SUF per party and inference: key bytes, bytes sent, rounds and evaluation\n"
       "PRG calls of each replaceable gate and of the whole model by layer kind, from cost walks\n"
       "(exact key bytes and opens; gates measured on 256 elements and scaled; no keys made).");
-  cmd->add_option("--model", options.model, "model name (see docs/models.md)")
-      ->capture_default_str();
-  cmd->add_option("--seq", options.seq_len, "sequence length")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 16))
-      ->capture_default_str();
-  cmd->add_option("--batch", options.batch, "batch size")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 12))
-      ->capture_default_str();
+  add_model_options(*cmd, options.model, options.seq_len, options.batch);
   add_nonlinear_options(*cmd, options.suf_parameters, /*with_families=*/false);
   cmd->add_option("--markdown", options.markdown_path,
                   "also write the tables as markdown to this file (docs/costs.md's section)");

@@ -9,6 +9,7 @@
 #include "cli/backend_options.h"
 #include "cli/deployment.h"
 #include "cli/key_plan.h"
+#include "cli/model_options.h"
 #include "cli/preflight.h"
 #include "cli/progress_line.h"
 #include "cli/role_files.h"
@@ -51,14 +52,7 @@ void add_keygen_command(CLI::App& app, KeygenOptions& options) {
       "keygen",
       "The dealer: writes keys_p0.fss and keys_p1.fss (one key file per party) and client.fss\n"
       "(the client's input and output masks) into --out, all tagged with a fresh run id.");
-  cmd->add_option("--model", options.model, "model name (see docs/models.md)")
-      ->capture_default_str();
-  cmd->add_option("--seq", options.seq_len, "sequence length")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 16))
-      ->capture_default_str();
-  cmd->add_option("--batch", options.batch, "batch size")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 12))
-      ->capture_default_str();
+  add_model_options(*cmd, options.model, options.seq_len, options.batch);
   add_nonlinear_options(*cmd, options.nonlinear, /*with_families=*/true);
   add_backend_options(*cmd, options.backend, options.device);
   cmd->add_option("--out", options.out_dir, "directory for the three files")->required();

@@ -12,6 +12,7 @@
 #include "cli/certs.h"
 #include "cli/deployment.h"
 #include "cli/key_plan.h"
+#include "cli/model_options.h"
 #include "cli/preflight.h"
 #include "cli/processes.h"
 #include "cli/progress_line.h"
@@ -63,16 +64,9 @@ void add_run_command(CLI::App& app, RunOptions& options) {
       "One secure inference with the dealer and both parties on this machine: prints online time,\n"
       "bytes, rounds, keygen time and key size per party with a per-layer-kind breakdown, and\n"
       "checks the output against the clear engine (bit for bit) and a float64 reference.");
-  cmd->add_option("--model", options.model, "model name (see docs/models.md)")
-      ->capture_default_str();
+  add_model_options(*cmd, options.model, options.seq_len, options.batch);
   cmd->add_option("--weights", options.weights_path,
                   "Hugging Face safetensors file (default: seeded random weights, real shapes)");
-  cmd->add_option("--seq", options.seq_len, "sequence length")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 16))
-      ->capture_default_str();
-  cmd->add_option("--batch", options.batch, "batch size (a real tensor dimension)")
-      ->check(CLI::Range(int64_t{1}, int64_t{1} << 12))
-      ->capture_default_str();
   add_backend_options(*cmd, options.backend, options.device);
   add_key_memory_option(*cmd, options.key_memory);
   add_nonlinear_options(*cmd, options.nonlinear, /*with_families=*/true);
