@@ -7,6 +7,7 @@
 #include <span>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -15,6 +16,10 @@ namespace fss {
 
 class ByteWriter {
  public:
+  ByteWriter() = default;
+  // Appends after the bytes already in `data` (see KeyStreamWriter::begin_record).
+  explicit ByteWriter(std::vector<uint8_t> data) : data_(std::move(data)) {}
+
   template <typename T>
     requires std::is_trivially_copyable_v<T>
   void put(const T& value) {
@@ -26,6 +31,12 @@ class ByteWriter {
     put_bytes({reinterpret_cast<const uint8_t*>(values.data()), values.size_bytes()});
   }
   void put_bytes(std::span<const uint8_t> bytes) { data_.insert(data_.end(), bytes.begin(), bytes.end()); }
+  // Appends `bytes` zero bytes and returns them, for a caller that fills them in place.
+  std::span<uint8_t> grow(size_t bytes) {
+    const size_t start = data_.size();
+    data_.resize(start + bytes);
+    return std::span(data_).subspan(start);
+  }
 
   const std::vector<uint8_t>& data() const { return data_; }
   std::vector<uint8_t>& data() { return data_; }

@@ -448,26 +448,29 @@ void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uin
   count_prg_calls(keys.count * full_domain_prg_calls(keys.params));
 }
 
+// Key batches of at least this many keys are written, copied and checked on OpenMP threads.
+constexpr int64_t kParallelKeys = int64_t{1} << 14;
+
 void serialize(const DpfKeyBatch& keys, ByteWriter& out) {
   check_dpf_batch(keys.count > 0 ? static_cast<int>(keys.root[0].lsb()) : 0, keys,
                   "serialize(dpf)");
   const int levels = keys.params.levels();
   const int right_bytes = (levels + 7) / 8;
-  out.data().reserve(out.size() + kDpfBatchHeaderBytes + keys.count * dpf_key_bytes(keys.params));
   out.put<uint32_t>(static_cast<uint32_t>(keys.params.n));
   out.put<uint32_t>(static_cast<uint32_t>(keys.params.out_bits));
   out.put<uint64_t>(keys.count);
   out.put_array(std::span<const Block>(keys.root));
   out.put_array(std::span<const Block>(keys.level_cw));
-  for (uint64_t bits : keys.right_t_cw)
-    for (int b = 0; b < right_bytes; ++b) out.put<uint8_t>(static_cast<uint8_t>(bits >> (8 * b)));
+  const std::span<uint8_t> right = out.grow(keys.count * right_bytes);
+  const auto count = static_cast<int64_t>(keys.count);
+#pragma omp parallel for schedule(static) if (count >= kParallelKeys)
+  for (int64_t k = 0; k < count; ++k)
+    for (int b = 0; b < right_bytes; ++b)
+      right[k * right_bytes + b] = static_cast<uint8_t>(keys.right_t_cw[k] >> (8 * b));
   out.put_array(std::span<const Block>(keys.leaf_cw));
 }
 
 namespace {
-
-// Key batches of at least this many keys are copied and checked on OpenMP threads.
-constexpr int64_t kParallelKeys = int64_t{1} << 14;
 
 // Copies a taken byte range into blocks, in parallel chunks of 64 KiB for long ranges.
 void copy_blocks(std::span<const uint8_t> bytes, std::span<Block> out) {

@@ -1,5 +1,7 @@
 #include "crypto/prg.h"
 
+#include <algorithm>
+
 #include "core/error.h"
 #include "crypto/aes_ni.h"
 
@@ -78,7 +80,37 @@ void SeededPrg::fill(std::span<Block> out) {
 }
 
 void SeededPrg::fill_ring(int n, std::span<uint64_t> out) {
-  for (auto& v : out) v = next_ring(n);
+  const uint64_t mask = n >= 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+  size_t i = 0;
+  // The words left in the buffer, then whole refills: refill k after this point encrypts counters
+  // counter_ + 8k .. + 8k + 7 and yields their lo, hi words in order, so big spans compute those
+  // refills in parallel and give exactly the words the one-by-one walk would.
+  for (; i < out.size() && used_ < 16; ++i) out[i] = next_u64() & mask;
+  constexpr size_t kWordsPerRefill = 16;
+  constexpr int64_t kRefillsPerTask = 64;
+  const int64_t refills = static_cast<int64_t>((out.size() - i) / kWordsPerRefill);
+  if (refills >= 4 * kRefillsPerTask) {
+    uint64_t* const words = out.data() + i;
+    const uint64_t first_counter = counter_;
+    const int64_t tasks = (refills + kRefillsPerTask - 1) / kRefillsPerTask;
+#pragma omp parallel for schedule(static)
+    for (int64_t task = 0; task < tasks; ++task) {
+      const int64_t begin = task * kRefillsPerTask;
+      const int64_t end = std::min(begin + kRefillsPerTask, refills);
+      Block blocks[kRefillsPerTask * 8];
+      const size_t count = static_cast<size_t>(end - begin) * 8;
+      for (size_t b = 0; b < count; ++b) blocks[b] = Block{first_counter + begin * 8 + b, 0};
+      aes_.encrypt_blocks({blocks, count}, {blocks, count});
+      uint64_t* const to = words + begin * kWordsPerRefill;
+      for (size_t b = 0; b < count; ++b) {
+        to[2 * b] = blocks[b].lo & mask;
+        to[2 * b + 1] = blocks[b].hi & mask;
+      }
+    }
+    counter_ += static_cast<uint64_t>(refills) * 8;
+    i += static_cast<size_t>(refills) * kWordsPerRefill;
+  }
+  for (; i < out.size(); ++i) out[i] = next_u64() & mask;
 }
 
 }  // namespace fss

@@ -18,7 +18,7 @@ void gen_comparison_bit(std::span<const uint64_t> alphas, int m, int bits, Seede
   const size_t count = alphas.size();
   const std::vector<uint64_t> ones(count, 1);
   std::vector<uint64_t> s(count);
-  for (uint64_t& bit : s) bit = prg.next_bit();
+  prg.fill_ring(1, s);  // s[i] = next_bit(), drawn in bulk
   const DpfKeyPair dpf = backend().dpf_gen({m, 1}, alphas, ones, prg.next_block());
   const SharePair s_xor = share_values(prg, s, 1);
   const SharePair s_arith = share_values(prg, s, bits);

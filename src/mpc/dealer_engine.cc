@@ -26,18 +26,16 @@ void DealerEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
   for (size_t k = 0; k < out.size(); ++k) prg_.fill_ring(formats[k].n, out[k]);
   std::vector<std::span<const uint64_t>> r_out(out.begin(), out.end());
   const uint64_t expected = gate.key_bytes(count);
+  // Each party's keys are written straight into its stream, which has room for them.
   ByteWriter keys[2];
-  // Exact room up front: a growing record would be copied and its fresh pages faulted in again.
-  for (ByteWriter& k : keys) k.data().reserve(expected);
+  for (int party = 0; party < 2; ++party)
+    keys[party] = streams_[party]->begin_record(gate.kind(), count, expected);
   const uint64_t prg_before = prg_calls_on_this_thread();
   gate.gen(in, r_out, prg_, keys[0], keys[1]);
   const uint64_t prg_calls = prg_calls_on_this_thread() - prg_before;
-  for (int party = 0; party < 2; ++party) {
-    FSS_CHECK(keys[party].size() == expected,
-              "{} wrote {} key bytes for party {}, key_bytes() says {}", gate.describe(),
-              keys[party].size(), party, expected);
-    streams_[party]->write_record(gate.kind(), count, keys[party].data());
-  }
+  // end_record checks that gen wrote exactly key_bytes(count), naming the gate if not.
+  for (int party = 0; party < 2; ++party)
+    streams_[party]->end_record(std::move(keys[party]), gate.describe());
   book(gate.describe(),
        {.calls = 1, .elements = count, .key_bytes = expected, .prg_calls = prg_calls});
 }

@@ -10,13 +10,14 @@ SharePair share_values(SeededPrg& prg, std::span<const uint64_t> values, int bit
   pair.party[0].resize(values.size());
   pair.party[1].resize(values.size());
   prg.fill_ring(bits, pair.party[0]);
-  for (size_t i = 0; i < values.size(); ++i)
-    pair.party[1][i] = ring.sub(values[i], pair.party[0][i]);
+  const int64_t count = static_cast<int64_t>(values.size());
+#pragma omp parallel for schedule(static) if (count >= kParallelElements)
+  for (int64_t i = 0; i < count; ++i) pair.party[1][i] = ring.sub(values[i], pair.party[0][i]);
   return pair;
 }
 
 void write_packed(ByteWriter& out, std::span<const uint64_t> values, int bits) {
-  out.put_bytes(pack(values, bits));
+  pack(values, bits, out.grow(packed_bytes(values.size(), bits)));
 }
 
 std::vector<uint64_t> read_packed(ByteReader& in, size_t count, int bits, const char* what) {

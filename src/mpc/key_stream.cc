@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/fresh_pages.h"
 
 namespace fss {
 namespace {
@@ -148,6 +149,15 @@ struct KeyStreamWriter::Impl {
   uint64_t records = 0;
   uint64_t bytes = 0;
   bool committed = false;
+  // The record between begin_record and end_record: where its payload starts in `memory` (which
+  // the caller holds meanwhile) and its declared size.
+  bool record_open = false;
+  uint64_t open_payload_start = 0;
+  uint64_t open_payload_bytes = 0;
+
+  void check_no_open_record(const char* call) const {
+    FSS_CHECK(!record_open, "key stream: {} while a record is open", call);
+  }
 
   ~Impl() {
     if (file != nullptr) std::fclose(file);
@@ -208,28 +218,71 @@ KeyStreamWriter KeyStreamWriter::to_file(const std::filesystem::path& path, int 
 }
 
 void KeyStreamWriter::reserve(uint64_t bytes) {
-  if (!impl_->to_file) impl_->memory.reserve(bytes);
+  impl_->check_no_open_record("reserve");
+  if (impl_->to_file) return;
+  std::vector<uint8_t>& memory = impl_->memory;
+  if (bytes <= memory.capacity()) return;
+  memory.reserve(bytes);
+  uint8_t* const room = memory.data() + memory.size();
+  const size_t room_bytes = memory.capacity() - memory.size();
+  advise_huge_pages(room, room_bytes);
+  populate_in_parallel(room, room_bytes);
 }
 
 void KeyStreamWriter::write_record(GateKind kind, uint64_t elements,
                                    std::span<const uint8_t> payload) {
-  FSS_CHECK(!impl_->committed, "key stream: write_record after commit");
+  ByteWriter writer = begin_record(kind, elements, payload.size());
+  writer.put_bytes(payload);
+  end_record(std::move(writer));
+}
+
+ByteWriter KeyStreamWriter::begin_record(GateKind kind, uint64_t elements,
+                                         uint64_t payload_bytes) {
+  FSS_CHECK(!impl_->committed, "key stream: begin_record after commit");
+  impl_->check_no_open_record("begin_record");
   ByteWriter header;
   header.put<uint32_t>(kRecordMagic);
   header.put<uint16_t>(static_cast<uint16_t>(kind));
   header.put<uint16_t>(0);
   header.put<uint64_t>(impl_->records);
   header.put<uint64_t>(elements);
-  header.put<uint64_t>(payload.size());
+  header.put<uint64_t>(payload_bytes);
   FSS_CHECK(header.size() == kRecordHeaderBytes);
   impl_->append(header.data());
-  impl_->append(payload);
-  impl_->append(std::span(kZeros).first(padding_after(payload.size())));
+  impl_->record_open = true;
+  impl_->open_payload_bytes = payload_bytes;
+  if (!impl_->to_file) {
+    impl_->open_payload_start = impl_->memory.size();
+    return ByteWriter(std::move(impl_->memory));
+  }
+  ByteWriter payload;
+  payload.data().reserve(payload_bytes);
+  advise_huge_pages(payload.data().data(), payload.data().capacity());
+  return payload;
+}
+
+void KeyStreamWriter::end_record(ByteWriter payload, std::string_view writer) {
+  FSS_CHECK(impl_->record_open, "key stream: end_record without begin_record");
+  impl_->record_open = false;
+  const uint64_t declared = impl_->open_payload_bytes;
+  if (impl_->to_file) {
+    FSS_CHECK(payload.size() == declared, "key stream: {} wrote {} bytes for record #{}, {} declared",
+              writer, payload.size(), impl_->records, declared);
+    impl_->append(payload.data());
+  } else {
+    impl_->memory = payload.take();
+    const uint64_t written = impl_->memory.size() - impl_->open_payload_start;
+    FSS_CHECK(written == declared, "key stream: {} wrote {} bytes for record #{}, {} declared",
+              writer, written, impl_->records, declared);
+    impl_->bytes += written;
+  }
+  impl_->append(std::span(kZeros).first(padding_after(declared)));
   ++impl_->records;
 }
 
 void KeyStreamWriter::commit() {
   FSS_CHECK(!impl_->committed, "key stream: commit twice");
+  impl_->check_no_open_record("commit");
   if (impl_->to_file) {
     const auto trailer = impl_->checksum->finish();
     std::FILE* file = std::exchange(impl_->file, nullptr);
@@ -253,12 +306,16 @@ void KeyStreamWriter::commit() {
 std::vector<uint8_t> KeyStreamWriter::take_bytes() {
   FSS_CHECK(!impl_->to_file && impl_->committed,
             "key stream: take_bytes needs a committed memory writer");
+  impl_->check_no_open_record("take_bytes");
   return std::move(impl_->memory);
 }
 
 std::vector<uint8_t> KeyStreamWriter::take_chunk() {
   FSS_CHECK(!impl_->to_file, "key stream: take_chunk needs a memory writer");
-  return std::exchange(impl_->memory, {});
+  impl_->check_no_open_record("take_chunk");
+  std::vector<uint8_t> chunk = std::exchange(impl_->memory, {});
+  reserve(chunk.size());
+  return chunk;
 }
 
 uint64_t KeyStreamWriter::records_written() const { return impl_->records; }

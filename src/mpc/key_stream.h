@@ -59,6 +59,13 @@ class KeyStreamWriter {
   // Appends record #records_written(): `elements` is the gate's element count, checked by
   // the reader; the payload is opaque here. Throws kIo on a write error.
   void write_record(GateKind kind, uint64_t elements, std::span<const uint8_t> payload);
+  // The same record written in place: begin_record writes the header and returns the writer the
+  // caller appends exactly `payload_bytes` to; end_record takes it back, checks the size and
+  // pads. A memory writer lends its whole stream, so a gate's keys land where they stay instead
+  // of being copied there. One record is open at a time; nothing else may be called meanwhile.
+  ByteWriter begin_record(GateKind kind, uint64_t elements, uint64_t payload_bytes);
+  // `writer` names who wrote the payload in the error for a wrong size (a gate's describe()).
+  void end_record(ByteWriter payload, std::string_view writer = "the caller");
   // Finishes the stream (file: trailer, flush, fsync, rename). No records may follow.
   void commit();
   // The committed in-memory stream (memory writers only).
@@ -66,10 +73,11 @@ class KeyStreamWriter {
   // The bytes written since the previous take_chunk (memory writers only, before or after
   // commit): whole records, the first chunk starting with the stream header. The chunks, in
   // order, concatenate to the stream; KeyStreamReader::from_chunk reads them as they come.
+  // Room for a next chunk as large as this one is reserved (one layer's keys after another's).
   std::vector<uint8_t> take_chunk();
 
   // Memory writers: room for a stream of `bytes` in all (e.g. cli/key_plan.h's size), so that the
-  // stream is not copied as it grows. Files: nothing.
+  // stream is not copied as it grows, backed by huge pages and faulted in by all threads (core/fresh_pages.h). Files: nothing.
   void reserve(uint64_t bytes);
 
   uint64_t records_written() const;

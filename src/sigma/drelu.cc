@@ -48,6 +48,7 @@ void DreluGate::gen(InColumns r_in, InColumns r_out, SeededPrg& prg, ByteWriter&
   const Ring ring{m_};
   const Ring low{m_ - 1};
   std::vector<uint64_t> points(count), ones(count, 1), negated_msb(count);
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) {
     const uint64_t b = ring.neg(r_in[0][i]);
     points[i] = low.mod(b);
@@ -58,6 +59,7 @@ void DreluGate::gen(InColumns r_in, InColumns r_out, SeededPrg& prg, ByteWriter&
   for (int b = 0; b < 2; ++b) serialize(dpf.party[b], *keys[b]);
   std::vector<uint64_t> key_bits(count);
   for (size_t k = 0; k < offsets_.size(); ++k) {
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
     for (size_t i = 0; i < count; ++i) key_bits[i] = negated_msb[i] ^ r_out[k][i];
     const SharePair shares = share_values(prg, key_bits, 1);
     for (int b = 0; b < 2; ++b) write_packed(*keys[b], shares.party[b], 1);

@@ -48,6 +48,7 @@ void GapShiftGate::gen(InColumns r_in, InColumns r_out, SeededPrg& prg, ByteWrit
   const Ring ring = input_.ring();
   const Ring low{f_};
   std::vector<uint64_t> r_low(count), r_msb(count), out_correction(count);
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) {
     r_low[i] = low.mod(r_in[0][i]);
     r_msb[i] = ring.msb(r_in[0][i]);

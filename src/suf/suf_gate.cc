@@ -180,7 +180,7 @@ void SufGate::gen(InColumns r_in, InColumns r_out, SeededPrg& prg, ByteWriter& k
   if (plan_.lookup_mode == LookupMode::kComparisonBits) {
     std::vector<std::vector<uint64_t>> bits(s.intervals() - 1, std::vector<uint64_t>(count));
     for (std::vector<uint64_t>& bit : bits) {
-      for (uint64_t& b : bit) b = prg.next_bit();
+      prg.fill_ring(1, bit);  // b = next_bit() for each, drawn in bulk
       write_shared(bit, 1);
     }
     for (const std::vector<uint64_t>& bit : bits)

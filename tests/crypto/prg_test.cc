@@ -114,6 +114,26 @@ TEST(SeededPrg, FillMatchesSequentialDraws) {
   for (uint64_t v : values) EXPECT_EQ(v, b.next_ring(20));
 }
 
+// Big fills compute whole refills in parallel from their counters; whatever the fill's size and
+// wherever the buffer stands before it, the words must be those of the one-by-one walk, and the
+// draws after it must continue that walk.
+TEST(SeededPrg, BigFillsMatchSequentialDraws) {
+  for (const int offset : {0, 1, 7, 15, 16}) {
+    for (const size_t size : {size_t{4095}, size_t{4096}, size_t{4097}, size_t{70001}}) {
+      for (const int n : {1, 33, 64}) {
+        SeededPrg a(11), b(11);
+        for (int i = 0; i < offset; ++i) EXPECT_EQ(a.next_u64(), b.next_u64());
+        std::vector<uint64_t> values(size);
+        a.fill_ring(n, values);
+        for (size_t i = 0; i < size; ++i)
+          ASSERT_EQ(values[i], b.next_ring(n))
+              << "offset " << offset << ", size " << size << ", n " << n << ", word " << i;
+        for (int i = 0; i < 40; ++i) ASSERT_EQ(a.next_u64(), b.next_u64()) << "after, draw " << i;
+      }
+    }
+  }
+}
+
 TEST(SeededPrg, NextRingStaysInTheRing) {
   SeededPrg prg(42);
   for (int n = 1; n <= 64; ++n) {
