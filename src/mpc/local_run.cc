@@ -30,7 +30,7 @@ struct PartyOutcome {
   double online_seconds = 0;
   ChannelStats channel;
   uint64_t key_bytes_held = 0;
-  double key_load_seconds = 0;  // making the first keys resident, before the clock starts
+  double key_load_seconds = 0;  // making keys resident (per-layer: every chunk), off the clock
   bool keys_resident = false;
 };
 
@@ -132,6 +132,17 @@ class SegmentTurns {
     return deal;
   }
 
+  // A party whose segment is loaded (its keys copied where they are read, its inputs given):
+  // waits until the other party's is too. Each party's segment clock starts after this, so that
+  // on a GPU both parties share, neither runs while the other's key copy holds the copy engine.
+  void party_loaded(int party) {
+    std::unique_lock lock(mutex_);
+    loaded_[party] = taken_[party];
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return stopped_ || loaded_[1 - party] >= taken_[party]; });
+    if (stopped_) throw Stopped{};
+  }
+
   // A party at the end of the program: the dealer must have ended there too.
   void party_finished(int party) {
     std::lock_guard lock(mutex_);
@@ -163,6 +174,7 @@ class SegmentTurns {
   uint64_t dealt_ = 0;      // segments handed over
   uint64_t taken_[2] = {};  // segments each party has taken
   uint64_t ran_[2] = {};    // segments each party has run to their end
+  uint64_t loaded_[2] = {};  // segments each party has loaded
   bool dealer_done_ = false;
   bool stopped_ = false;
   std::exception_ptr first_error_;
@@ -204,7 +216,8 @@ PartyOutcome run_party_per_layer(int party, const Program& program, SegmentTurns
   outcome.key_bytes_held = first.keys.size();
   KeyStreamReader keys =
       KeyStreamReader::from_chunk(std::move(first.keys), party, config, stream_name(party));
-  // Later chunks are copied as they are appended, inside the checkpoint's pause.
+  // Later chunks are copied as they are appended, inside the checkpoint's pause; every copy
+  // counts as key loading.
   const auto load_start = Clock::now();
   outcome.keys_resident = resident_keys && keys.make_resident(backend);
   outcome.key_load_seconds = seconds_since(load_start);
@@ -223,10 +236,14 @@ PartyOutcome run_party_per_layer(int party, const Program& program, SegmentTurns
     keys.release_read_chunks();  // before the dealer deals the next: one segment held at a time
     Deal next = turns.party_next(party);
     outcome.key_bytes_held = std::max<uint64_t>(outcome.key_bytes_held, next.keys.size());
+    const auto load_start = Clock::now();
     keys.append_chunk(std::move(next.keys));
+    outcome.key_load_seconds += seconds_since(load_start);
     provide_inputs(next.input_masks);
+    turns.party_loaded(party);
     paused += seconds_since(start);
   });
+  turns.party_loaded(party);
   const auto start = Clock::now();
   outcome.outputs = program(engine);
   turns.party_finished(party);

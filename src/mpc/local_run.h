@@ -61,7 +61,7 @@ struct LocalRunResult {
   std::map<std::string, double> party_phase_wait_seconds[2];  // of which waiting on the peer
   double dealer_seconds = 0;                                  // the dealer's walk (keygen)
   double party_online_seconds[2] = {};    // from the first input to the last output
-  double party_key_load_seconds[2] = {};  // making keys resident, before the online phase
+  double party_key_load_seconds[2] = {};  // making keys resident (per-layer: all layers), off the clock
   bool keys_resident = false;             // whether the backend took the key streams
   ChannelStats party_channel[2];          // bytes sent and received, rounds
   uint64_t key_stream_bytes[2] = {};
