@@ -247,6 +247,7 @@ int run_party_command(const PartyOptions& options) {
   const BackendScope on_backend(backend);
   PartyEngine engine(options.party, keys, *peer);
   for (const Tensor& t : input.inputs) engine.provide_input(t);
+  engine.start_phase_clock();
   const auto start = std::chrono::steady_clock::now();
   const std::vector<Masked> outputs = transformer_program(run)(engine);
   keys.expect_end();

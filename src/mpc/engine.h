@@ -50,6 +50,9 @@ class Engine {
   void set_phase(const std::string& phase);
   // Books the time since the last phase change to the current phase (call before reading).
   void close_phase() { set_phase(phase_); }
+  // The owner's clock starts now (after keys and inputs are in place): the time before is booked
+  // to no phase, so that the phases add up to the online time.
+  void start_phase_clock() { phase_start_ = std::chrono::steady_clock::now(); }
 
   // A point between parts of the program (transformer_forward: each layer's start and the
   // end) where the engine's owner may pause it, e.g. to deal the next layer's keys. Runs the

@@ -73,6 +73,7 @@ PartyOutcome run_party(int party, const Program& program, KeyStreamReader& keys,
   const HalfOfTheCores sharing_cores;
   PartyEngine engine(party, keys, channel);
   for (const Tensor& t : masked_inputs) engine.provide_input(t);
+  engine.start_phase_clock();
   const auto start = std::chrono::steady_clock::now();
   PartyOutcome outcome;
   outcome.outputs = program(engine);
@@ -268,6 +269,7 @@ PartyOutcome run_party_per_layer(int party, const Program& program, SegmentTurns
     paused += seconds_since(start);
   });
   turns.party_loaded(party);
+  engine.start_phase_clock();
   const auto start = Clock::now();
   outcome.outputs = program(engine);
   turns.party_finished(party);

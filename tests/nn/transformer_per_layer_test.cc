@@ -48,6 +48,14 @@ TEST_P(PerLayerKeysTest, SameRunAsTheWholeDeal) {
       EXPECT_EQ(other.rounds, cost.rounds);
       EXPECT_EQ(other.key_bytes, cost.key_bytes);
     }
+    // The phases are parts of the online time: neither the dealer's turns nor the loading of
+    // keys before the clock (or at a layer's start) may be booked to one.
+    for (const LocalRunResult* run : {&whole, &per_layer}) {
+      double phases = 0;
+      for (const auto& [phase, seconds] : run->party_phase_seconds[party]) phases += seconds;
+      EXPECT_LE(phases, run->party_online_seconds[party] + 1e-3)
+          << (run == &whole ? "whole" : "per-layer");
+    }
     // Two equal layers, the last with the final norm (pre-norm): the largest segment holds
     // about half the stream, never three quarters.
     EXPECT_LT(4 * per_layer.key_bytes_held[party], 3 * whole.key_stream_bytes[party]);
