@@ -16,6 +16,7 @@
 #include "cli/bench_sweep.h"
 #include "cli/progress_line.h"
 #include "core/error.h"
+#include "cuda/devices.h"
 
 namespace fss::cli {
 namespace {
@@ -435,7 +436,11 @@ json machine() {
   // Times on a shared machine mean little without its load: /proc/loadavg's 1, 5, 15 minutes.
   double load[3] = {};
   std::ifstream("/proc/loadavg") >> load[0] >> load[1] >> load[2];
+  // The GPUs this process sees (none on a CPU build or machine), for runs with --backend cuda.
+  json gpus = json::array();
+  for (const gpu::DeviceInfo& device : gpu::list_devices().devices) gpus.push_back(device.name);
   return {{"cpu", cpu},
+          {"gpus", gpus},
           {"hardware_threads", std::thread::hardware_concurrency()},
           {"omp_threads", omp_get_max_threads()},
           {"host", host},
