@@ -37,11 +37,13 @@ class DeviceResidentBytes final : public ResidentBytes {
            bytes.size() / 1e9, free / 1e9);
     check_cuda(cudaMalloc(reinterpret_cast<void**>(&data_), std::max<size_t>(bytes.size(), 1)),
                "resident key allocation");
-    if (const cudaError_t status =
-            cudaMemcpy(data_, bytes.data(), bytes.size(), cudaMemcpyHostToDevice);
-        status != cudaSuccess) {
+    try {
+      // Complete before returning: the copy's reader may be another thread, on its own stream.
+      staged_copy_to_device(bytes.data(), data_, bytes.size());
+      synchronize_stream("resident key copy");
+    } catch (...) {
       cudaFree(data_);
-      check_cuda(status, "resident key copy");
+      throw;
     }
   }
   ~DeviceResidentBytes() override { cudaFree(data_); }

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "cuda/pinned_staging.h"
 
 namespace fss::gpu {
 
@@ -59,23 +60,19 @@ class DeviceBuffer {
   size_t count_ = 0;
 };
 
-// buffer[0, values.size()) = values, on kStream (the host may reuse `values` on return).
+// buffer[0, values.size()) = values, on kStream (the host may reuse `values` on return); large
+// copies are staged through pinned memory (cuda/pinned_staging.h).
 template <typename T>
 void copy_to_device(std::span<const T> values, DeviceBuffer<T>& buffer) {
   if (values.empty()) return;
-  check_cuda(cudaMemcpyAsync(buffer.get(), values.data(), values.size_bytes(),
-                             cudaMemcpyHostToDevice, kStream),
-             "copy to device");
+  staged_copy_to_device(values.data(), buffer.get(), values.size_bytes());
 }
 
 // out = buffer[0, out.size()), after the thread's earlier device work.
 template <typename T>
 void copy_to_host(const DeviceBuffer<T>& buffer, std::span<T> out) {
   if (out.empty()) return;
-  check_cuda(
-      cudaMemcpyAsync(out.data(), buffer.get(), out.size_bytes(), cudaMemcpyDeviceToHost, kStream),
-      "copy to host");
-  synchronize_stream("copy to host");
+  staged_copy_to_host(buffer.get(), out.data(), out.size_bytes());
 }
 
 }  // namespace fss::gpu

@@ -54,10 +54,11 @@ DeviceDpfRecord::DeviceDpfRecord(int party, const DpfKeyRecord& record)
   // Kernels load blocks 16 bytes at a time: a batch at another offset of its record is moved.
   if (base == nullptr || reinterpret_cast<uintptr_t>(base) % sizeof(Block) != 0) {
     copy_ = DeviceBuffer<uint8_t>(bytes.size());
-    check_cuda(cudaMemcpyAsync(copy_.get(), base != nullptr ? base : bytes.data(), bytes.size(),
-                               base != nullptr ? cudaMemcpyDeviceToDevice : cudaMemcpyHostToDevice,
-                               kStream),
-               "key batch copy");
+    if (base != nullptr)
+      check_cuda(cudaMemcpyAsync(copy_.get(), base, bytes.size(), cudaMemcpyDeviceToDevice, kStream),
+                 "key batch copy");
+    else
+      copy_to_device(bytes, copy_);
     base = copy_.get();
   }
   const int levels = params_.levels();

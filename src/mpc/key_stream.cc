@@ -314,7 +314,7 @@ std::vector<uint8_t> KeyStreamWriter::take_chunk() {
   FSS_CHECK(!impl_->to_file, "key stream: take_chunk needs a memory writer");
   impl_->check_no_open_record("take_chunk");
   std::vector<uint8_t> chunk = std::exchange(impl_->memory, {});
-  reserve(chunk.size());
+  if (!impl_->committed) reserve(chunk.size());
   return chunk;
 }
 

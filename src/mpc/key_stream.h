@@ -73,7 +73,8 @@ class KeyStreamWriter {
   // The bytes written since the previous take_chunk (memory writers only, before or after
   // commit): whole records, the first chunk starting with the stream header. The chunks, in
   // order, concatenate to the stream; KeyStreamReader::from_chunk reads them as they come.
-  // Room for a next chunk as large as this one is reserved (one layer's keys after another's).
+  // Before commit, room for a next chunk as large as this one is reserved (one layer's keys
+  // after another's).
   std::vector<uint8_t> take_chunk();
 
   // Memory writers: room for a stream of `bytes` in all (e.g. cli/key_plan.h's size), so that the

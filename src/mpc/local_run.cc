@@ -214,9 +214,10 @@ DealerOutcome deal_per_layer(const Program& program, DealerEngine& dealer,
   const BackendScope on_backend(backend);
   double paused = 0;
   dealer.set_checkpoint([&] {
+    // Taking a chunk reserves (and faults in) the next one's room: dealer's work, on its clock.
+    std::array<std::vector<uint8_t>, 2> chunks = {writers[0].take_chunk(), writers[1].take_chunk()};
     const auto start = Clock::now();
-    turns.dealer_hand_over({writers[0].take_chunk(), writers[1].take_chunk()},
-                           dealer.input_masks().size(), /*last=*/false);
+    turns.dealer_hand_over(std::move(chunks), dealer.input_masks().size(), /*last=*/false);
     paused += seconds_since(start);
   });
   const auto start = Clock::now();
