@@ -55,7 +55,7 @@ class Backend {
 
   // Key e compared at per_key points: out[e * per_key + j] as dpf_compare_eval would give it at
   // points[e * per_key + j] (l = 1 keys). Returns false, leaving out untouched, where the caller's
-  // CPU evaluation is as fast (suf/multi_point.h's dpf_compare_points).
+  // CPU evaluation is as fast (crypto/multi_point.h's dpf_compare_points).
   virtual bool dpf_compare_points(int /*party*/, const DpfKeyRecord& /*keys*/,
                                   std::span<const uint64_t> /*points*/, uint64_t /*per_key*/,
                                   std::span<uint8_t> /*out*/) {
@@ -77,7 +77,7 @@ class Backend {
   // Key e at per_key points: out[e * per_key + j] = party's share of key e at
   // points[e * per_key + j], as dcf_eval would give it. Returns false, leaving out untouched,
   // when this backend has no faster way than the caller's own CPU evaluation (SUF's multi-point
-  // walk, suf/multi_point.h, which shares tree prefixes between a key's points).
+  // walk, crypto/multi_point.h, which shares tree prefixes between a key's points).
   virtual bool dcf_eval_points(int /*party*/, const DcfKeyBatch& /*keys*/,
                                std::span<const uint64_t> /*points*/, uint64_t /*per_key*/,
                                std::span<uint64_t> /*out*/) {

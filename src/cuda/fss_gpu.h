@@ -55,7 +55,7 @@ void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uin
 // and no key upload when the record's bytes are resident. A corrupted key is kParse.
 void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
                       std::span<uint8_t> out, AesVariant variant = kDefaultAesVariant);
-// out[e * per_key + j] = key e's comparison at points[e * per_key + j] (suf/multi_point.h's
+// out[e * per_key + j] = key e's comparison at points[e * per_key + j] (crypto/multi_point.h's
 // dpf_compare_points, one path per point).
 void dpf_compare_points(int party, const DpfKeyRecord& keys, std::span<const uint64_t> points,
                         uint64_t per_key, std::span<uint8_t> out,

@@ -7,7 +7,7 @@
 #include "core/ring.h"
 #include "crypto/backend.h"
 #include "mpc/gate_keys.h"
-#include "suf/multi_point.h"
+#include "crypto/multi_point.h"
 
 namespace fss::suf {
 namespace {

@@ -16,7 +16,7 @@
 #include "cuda/device_buffer.h"
 #include "cuda/devices.h"
 #include "nn/model_run.h"
-#include "suf/multi_point.h"
+#include "crypto/multi_point.h"
 
 namespace fss::gpu {
 namespace {
@@ -148,7 +148,7 @@ TEST_F(CudaBackendTest, MultiPointDcfEqualsSufsCpuWalk) {
     const DcfKeyPair keys = cpu_backend().dcf_gen({n, 50}, alphas, betas, Block{rng(), rng()});
     for (int party = 0; party < 2; ++party) {
       std::vector<uint64_t> cpu(points.size()), gpu(points.size());
-      suf::dcf_eval_points(party, keys.party[party], points, per_key, cpu);
+      fss::dcf_eval_points(party, keys.party[party], points, per_key, cpu);
       ASSERT_TRUE(gpu_->dcf_eval_points(party, keys.party[party], points, per_key, gpu));
       EXPECT_EQ(gpu, cpu) << "party " << party;
     }
@@ -228,7 +228,7 @@ TEST_F(CudaBackendTest, KeyRecordsEvaluateInPlaceAsTheCpu) {
           for (size_t t = 0; t < points.size(); ++t)
             points[t] = t % 4 == 0 ? alphas[t / 3] : rng() & ((uint64_t{1} << n) - 1);
           std::vector<uint8_t> cpu_points(points.size()), gpu_points(points.size());
-          suf::dpf_compare_points(party, keys.party[party], points, 3, cpu_points);
+          fss::dpf_compare_points(party, keys.party[party], points, 3, cpu_points);
           ASSERT_TRUE(gpu_->dpf_compare_points(party, record, points, 3, gpu_points));
           EXPECT_EQ(gpu_points, cpu_points);
           if (!tables) continue;

@@ -1,4 +1,4 @@
-#include "suf/multi_point.h"
+#include "crypto/multi_point.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include "core/error.h"
 #include "core/ring.h"
 
-namespace fss::suf {
+namespace fss {
 namespace {
 
 // With one point per key, the multi-point walks must agree with crypto's own evaluators (and,
@@ -140,4 +140,4 @@ TEST(SufMultiPoint, RejectsBadArguments) {
 }
 
 }  // namespace
-}  // namespace fss::suf
+}  // namespace fss

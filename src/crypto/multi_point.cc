@@ -1,4 +1,4 @@
-#include "suf/multi_point.h"
+#include "crypto/multi_point.h"
 
 #include <algorithm>
 #include <limits>
@@ -13,7 +13,7 @@
 #include "crypto/prg_counter.h"
 #include "crypto/simd_block.h"
 
-namespace fss::suf {
+namespace fss {
 namespace {
 
 // (key, point) pairs walked in lockstep: two PRG blocks per lane and level keep 16 AES blocks
@@ -299,4 +299,4 @@ uint64_t dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uin
   return prg_calls;
 }
 
-}  // namespace fss::suf
+}  // namespace fss

@@ -1,8 +1,8 @@
 #pragma once
 // Many evaluation points per FSS key (CPU backend). SUF gives each element ONE key per view width,
 // for the point r (its mask), and evaluates it at every public point x^ + c of its query list
-// (PROTOCOLS.md §9): keys come from crypto's dpf_gen / dcf_gen unchanged, only the evaluation
-// differs from crypto's one-point-per-key batches. The per-level math is crypto's own
+// (PROTOCOLS.md §9). Keys come from dpf_gen / dcf_gen unchanged, only the evaluation differs
+// from the one-point-per-key batches. The per-level math is crypto's own
 // (crypto/dpf_math.h, dcf_math.h); this file schedules it 8 tree steps at a time with AES-NI,
 // on the OpenMP team for large batches.
 //
@@ -19,7 +19,7 @@
 #include "crypto/dcf.h"
 #include "crypto/dpf.h"
 
-namespace fss::suf {
+namespace fss {
 
 // out[e * per_key + j] = party's XOR share (0/1) of 1{points[e * per_key + j] < alpha_e} for the
 // 1-bit DPF keys e < keys.count (SIGMA's comparison, one path per point). Returns the PRG calls
@@ -34,4 +34,4 @@ uint64_t dpf_compare_points(int party, const DpfKeyBatch& keys, std::span<const 
 uint64_t dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uint64_t> points,
                          uint64_t per_key, std::span<uint64_t> out);
 
-}  // namespace fss::suf
+}  // namespace fss
