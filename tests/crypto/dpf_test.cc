@@ -565,8 +565,7 @@ TEST(DpfRecord, SkipsTheBatchAndParsesAsTheBatch) {
   const DpfKeyPair second =
       dpf_gen({37, 1}, std::vector<uint64_t>{5, 6}, std::vector<uint64_t>{1, 1}, {9, 10});
   for (int party = 0; party < 2; ++party) {
-    ByteWriter writer;
-    writer.put<uint8_t>(0xab);
+    ByteWriter writer(std::vector<uint8_t>{0xab});  // a byte before the batches
     serialize(first.party[party], writer);
     serialize(second.party[party], writer);
     ByteReader reader(writer.data(), "test record");
