@@ -39,4 +39,16 @@ inline void mmo_wide(const RoundKeys& k, __m128i* s) {
   for (int j = 0; j < kWidth; ++j) s[j] = _mm_xor_si128(x[j], s[j]);
 }
 
+// The same with a fixed key per block: s[j] = AES_{keys[j]}(s[j]) ^ s[j] (lanes whose tree paths
+// take different PRG streams).
+template <int kWidth>
+inline void mmo_per_lane(const RoundKeys* const* keys, __m128i* s) {
+  __m128i x[kWidth];
+  for (int j = 0; j < kWidth; ++j) x[j] = _mm_xor_si128(s[j], keys[j]->rk[0]);
+  for (int r = 1; r < 10; ++r)
+    for (int j = 0; j < kWidth; ++j) x[j] = _mm_aesenc_si128(x[j], keys[j]->rk[r]);
+  for (int j = 0; j < kWidth; ++j) x[j] = _mm_aesenclast_si128(x[j], keys[j]->rk[10]);
+  for (int j = 0; j < kWidth; ++j) s[j] = _mm_xor_si128(x[j], s[j]);
+}
+
 }  // namespace fss::aes_ni

@@ -73,17 +73,6 @@ struct PrgKeys {
 // The PRG input of a node: its seed without the control bit.
 __m128i seed_of(SimdBlock node) { return block_with_lsb(node, 0).v; }
 
-// Like aes_ni::mmo_wide, but lane j uses the fixed key keys[j] (the stream its path takes).
-template <int kWidth>
-void mmo_per_lane(const aes_ni::RoundKeys* const* keys, __m128i* s) {
-  __m128i x[kWidth];
-  for (int j = 0; j < kWidth; ++j) x[j] = _mm_xor_si128(s[j], keys[j]->rk[0]);
-  for (int r = 1; r < 10; ++r)
-    for (int j = 0; j < kWidth; ++j) x[j] = _mm_aesenc_si128(x[j], keys[j]->rk[r]);
-  for (int j = 0; j < kWidth; ++j) x[j] = _mm_aesenclast_si128(x[j], keys[j]->rk[10]);
-  for (int j = 0; j < kWidth; ++j) s[j] = _mm_xor_si128(x[j], s[j]);
-}
-
 // Keygen walks a tile of kGenTileGroups lane groups level by level, so that each correction-word
 // row receives 1 KiB at once: scattered 128-byte writes to 2 * L rows cost more than the AES.
 constexpr int kGenTileGroups = 8;
@@ -221,7 +210,7 @@ uint64_t eval_group(int party, const DpfKeyBatch& keys, const DpfLeafLayout& lea
       lane_keys[j] = stream_keys[tree_path_bit(x[j], n, level)];
       child[j] = seed_of(node[j]);
     }
-    mmo_per_lane<W>(lane_keys, child);
+    aes_ni::mmo_per_lane<W>(lane_keys, child);
     const Block* level_cw = keys.level_cw.data() + level * keys.count;
     for (int j = 0; j < W; ++j)
       node[j] = tree_path_step(node[j], SimdBlock{child[j]}, to_simd(level_cw[group.key[j]]),

@@ -40,17 +40,6 @@ struct StreamKeys {
         convert(FixedKeyPrg::instance().aes(PrgStream::kConvert)) {}
 };
 
-// s[j] = AES_{keys[j]}(s[j]) ^ s[j]: the MMO PRG with a stream chosen per block.
-template <int kWidth>
-void mmo_streams(const aes_ni::RoundKeys* const* keys, __m128i* s) {
-  __m128i x[kWidth];
-  for (int j = 0; j < kWidth; ++j) x[j] = _mm_xor_si128(s[j], keys[j]->rk[0]);
-  for (int r = 1; r < 10; ++r)
-    for (int j = 0; j < kWidth; ++j) x[j] = _mm_aesenc_si128(x[j], keys[j]->rk[r]);
-  for (int j = 0; j < kWidth; ++j) x[j] = _mm_aesenclast_si128(x[j], keys[j]->rk[10]);
-  for (int j = 0; j < kWidth; ++j) s[j] = _mm_xor_si128(x[j], s[j]);
-}
-
 // Items [first, first + size) of the flattened (key, point) list; idle lanes repeat the last
 // item and their results are dropped.
 struct Lanes {
@@ -105,7 +94,7 @@ void compare_lanes(const DpfKeyBatch& keys, const DpfLeafLayout& leaf,
     __m128i children[2 * kLanes];  // [0, kLanes): left; [kLanes, 2 kLanes): right
     for (int j = 0; j < kLanes; ++j)
       children[j] = children[kLanes + j] = block_with_lsb(walk[j].node, 0).v;
-    mmo_streams<2 * kLanes>(children_keys, children);
+    aes_ni::mmo_per_lane<2 * kLanes>(children_keys, children);
     const Block* level_cw = keys.level_cw.data() + static_cast<uint64_t>(level) * keys.count;
     for (int j = 0; j < kLanes; ++j)
       dpf_compare_step(walk[j], SimdBlock{children[j]}, SimdBlock{children[kLanes + j]},
@@ -207,7 +196,7 @@ uint64_t dcf_chunk(int party, const DcfKeyBatch& keys, std::span<const uint64_t>
         streams[kLanes + j] = value_stream[x.dir];
         blocks[j] = blocks[kLanes + j] = block_with_lsb(frontier[x.parent].walk.node, 0).v;
       }
-      mmo_streams<2 * kLanes>(streams, blocks);
+      aes_ni::mmo_per_lane<2 * kLanes>(streams, blocks);
       for (int j = 0; j < size; ++j) {
         const Expansion& x = expansions[first + j];
         const uint64_t key = frontier[x.parent].key;
