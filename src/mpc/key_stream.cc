@@ -271,6 +271,8 @@ void KeyStreamWriter::end_record(ByteWriter payload, std::string_view writer) {
     impl_->append(payload.data());
   } else {
     impl_->memory = payload.take();
+    FSS_CHECK(impl_->memory.size() >= impl_->open_payload_start,
+              "key stream: end_record needs the writer begin_record returned");
     const uint64_t written = impl_->memory.size() - impl_->open_payload_start;
     FSS_CHECK(written == declared, "key stream: {} wrote {} bytes for record #{}, {} declared",
               writer, written, impl_->records, declared);

@@ -527,5 +527,52 @@ TEST(KeyStreamTest, ReserveKeepsTheStream) {
   EXPECT_EQ(reserved.take_bytes(), sample_memory_stream(1, kConfig));
 }
 
+// Records written in place, as the dealer does: both parties' streams open at once, each payload
+// appended in pieces to the lent writer. They read back as the sample, from memory and files.
+TEST_F(KeyStreamFileTest, RecordsWrittenInPlaceReadBack) {
+  KeyStreamWriter writers[2] = {KeyStreamWriter::to_memory(0, kConfig),
+                                KeyStreamWriter::to_file(path("p1.fss"), 1, kConfig)};
+  for (const TestRecord& record : sample_records()) {
+    ByteWriter payloads[2];
+    for (int party = 0; party < 2; ++party)
+      payloads[party] =
+          writers[party].begin_record(record.kind, record.elements, record.payload.size());
+    for (size_t i = 0; i < record.payload.size(); ++i)
+      for (ByteWriter& payload : payloads) payload.put<uint8_t>(record.payload[i]);
+    for (int party = 0; party < 2; ++party)
+      writers[party].end_record(std::move(payloads[party]), "the test");
+  }
+  for (KeyStreamWriter& writer : writers) writer.commit();
+  const std::vector<uint8_t> memory = writers[0].take_bytes();
+  auto from_memory = KeyStreamReader::from_memory(memory, 0, kConfig);
+  read_sample(from_memory);
+  auto from_file = KeyStreamReader::from_file(path("p1.fss"), 1, kConfig);
+  read_sample(from_file);
+}
+
+// A payload of another size than declared is an internal error naming its writer; while a record
+// is open, the stream refuses every other call.
+TEST(KeyStreamTest, InPlaceRecordsAreChecked) {
+  for (const uint64_t written : {uint64_t{3}, uint64_t{5}}) {
+    auto writer = KeyStreamWriter::to_memory(0, kConfig);
+    ByteWriter payload = writer.begin_record(GateKind::kDpf, 1, 4);
+    for (uint64_t i = 0; i < written; ++i) payload.put<uint8_t>(1);
+    expect_error([&] { writer.end_record(std::move(payload), "gate under test"); },
+                 ErrorKind::kInternal, {"gate under test", std::to_string(written), "4 declared"});
+  }
+  auto writer = KeyStreamWriter::to_memory(0, kConfig);
+  ByteWriter payload = writer.begin_record(GateKind::kDpf, 1, 1);
+  const std::vector<uint8_t> one = {7};
+  expect_error([&] { writer.write_record(GateKind::kDpf, 1, one); }, ErrorKind::kInternal,
+               {"record is open"});
+  expect_error([&] { writer.take_chunk(); }, ErrorKind::kInternal, {"record is open"});
+  expect_error([&] { writer.commit(); }, ErrorKind::kInternal, {"record is open"});
+  expect_error([&] { writer.end_record(ByteWriter()); }, ErrorKind::kInternal,
+               {"the writer begin_record returned"});
+  auto fresh = KeyStreamWriter::to_memory(0, kConfig);
+  expect_error([&] { fresh.end_record(ByteWriter()); }, ErrorKind::kInternal,
+               {"without begin_record"});
+}
+
 }  // namespace
 }  // namespace fss
