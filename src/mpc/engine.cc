@@ -84,7 +84,7 @@ void Engine::checkpoint() {
   if (!checkpoint_) return;
   close_phase();
   checkpoint_();
-  phase_start_ = std::chrono::steady_clock::now();
+  start_phase_clock();
 }
 
 void Engine::book(const std::string& label, const Cost& cost) {

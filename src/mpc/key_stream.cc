@@ -142,6 +142,7 @@ ConfigHash config_hash(std::string_view run_config) {
 struct KeyStreamWriter::Impl {
   bool to_file = false;
   std::vector<uint8_t> memory;
+  std::vector<uint8_t> file_payload;  // files: the buffer lent for each record, kept for the next
   std::filesystem::path path;
   std::filesystem::path temp_path;
   std::FILE* file = nullptr;
@@ -255,10 +256,10 @@ ByteWriter KeyStreamWriter::begin_record(GateKind kind, uint64_t elements,
     impl_->open_payload_start = impl_->memory.size();
     return ByteWriter(std::move(impl_->memory));
   }
-  ByteWriter payload;
-  payload.data().reserve(payload_bytes);
-  advise_huge_pages(payload.data().data(), payload.data().capacity());
-  return payload;
+  std::vector<uint8_t> buffer = std::move(impl_->file_payload);
+  buffer.clear();
+  buffer.reserve(payload_bytes);
+  return ByteWriter(std::move(buffer));
 }
 
 void KeyStreamWriter::end_record(ByteWriter payload, std::string_view writer) {
@@ -269,6 +270,7 @@ void KeyStreamWriter::end_record(ByteWriter payload, std::string_view writer) {
     FSS_CHECK(payload.size() == declared, "key stream: {} wrote {} bytes for record #{}, {} declared",
               writer, payload.size(), impl_->records, declared);
     impl_->append(payload.data());
+    impl_->file_payload = payload.take();
   } else {
     impl_->memory = payload.take();
     FSS_CHECK(impl_->memory.size() >= impl_->open_payload_start,
