@@ -244,11 +244,14 @@ nlohmann::json inference_json(const RunOptions& options, uint64_t seed,
                      {"key_bytes", cost.key_bytes},
                      {"prg_calls", cost.prg_calls}};
   }
-  // Where P0's time goes, gate by gate (opens are booked under their labels with no time).
+  // Where P0's time goes, gate by gate and open by open (under their labels): of each one's
+  // time, the exchanges with the peer and the backend's bulk operations.
   nlohmann::json gates = nlohmann::json::object();
   for (const auto& [label, cost] : run.party_costs[0].entries())
     if (cost.seconds > 0)
       gates[label] = {{"ms", 1e3 * cost.seconds},
+                      {"wait_ms", 1e3 * cost.wait_seconds},
+                      {"backend_ms", 1e3 * cost.backend_seconds},
                       {"calls", cost.calls},
                       {"elements", cost.elements},
                       {"key_bytes", cost.key_bytes},

@@ -16,7 +16,9 @@ struct Cost {
   uint64_t bytes_sent = 0;  // by this party
   uint64_t rounds = 0;
   uint64_t prg_calls = 0;  // fixed-key PRG blocks this side evaluated (CPU FSS code)
-  double seconds = 0;      // a party's wall time in the gate (its exchanges included)
+  double seconds = 0;      // a party's wall time in the gate or open (its exchanges included)
+  double wait_seconds = 0;     // of seconds, in exchanges with the peer
+  double backend_seconds = 0;  // of seconds, in the backend's bulk operations (crypto/backend.h)
 
   Cost& operator+=(const Cost& other) {
     calls += other.calls;
@@ -26,6 +28,8 @@ struct Cost {
     rounds += other.rounds;
     prg_calls += other.prg_calls;
     seconds += other.seconds;
+    wait_seconds += other.wait_seconds;
+    backend_seconds += other.backend_seconds;
     return *this;
   }
 };

@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "core/bitpack.h"
+#include "crypto/metered_backend.h"
 #include "crypto/prg_counter.h"
 #include "mpc/gate_keys.h"
 
@@ -22,6 +23,10 @@ Masked PartyEngine::input(const Shape& shape, FixedPoint format) {
 
 namespace {
 
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // Exchanges bit-packed shares with the peer and adds the peer's to ours; returns the seconds
 // spent in the exchange.
 double open_in_place(Channel& peer, std::span<const uint64_t> mine, int bits,
@@ -30,8 +35,7 @@ double open_in_place(Channel& peer, std::span<const uint64_t> mine, int bits,
   std::vector<uint8_t> received(packed.size());
   const auto start = std::chrono::steady_clock::now();
   peer.exchange(packed, received);
-  const double waited =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double waited = seconds_since(start);
   unpack(received, bits, out);
   const Ring ring{bits};
   const auto count = static_cast<int64_t>(out.size());
@@ -58,14 +62,18 @@ class ChannelOpener final : public Opener {
 }  // namespace
 
 Masked PartyEngine::open(const Shared& value, const std::string& label) {
+  const auto start = std::chrono::steady_clock::now();
   const Tensor& mine = value.value;
   const ChannelStats before = peer_->stats();
   Tensor opened(mine.shape(), mine.fixed_point());
-  book_wait(open_in_place(*peer_, mine.data(), mine.fixed_point().n, opened.data()));
+  const double waited = open_in_place(*peer_, mine.data(), mine.fixed_point().n, opened.data());
+  book_wait(waited);
   book(label, {.calls = 1,
                .elements = mine.size(),
                .bytes_sent = peer_->stats().bytes_sent - before.bytes_sent,
-               .rounds = peer_->stats().rounds - before.rounds});
+               .rounds = peer_->stats().rounds - before.rounds,
+               .seconds = seconds_since(start),
+               .wait_seconds = waited});
   return {std::move(opened)};
 }
 
@@ -87,8 +95,12 @@ void PartyEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
          gate.describe(), key.remaining(), gate.key_bytes(count));
   const ChannelStats before = peer_->stats();
   ChannelOpener opener(*peer_);
+  MeteredBackend metered(backend());
   const uint64_t prg_before = prg_calls_on_this_thread();
-  gate.eval(party_, key, in, out, opener);
+  {
+    const BackendScope scope(metered);
+    gate.eval(party_, key, in, out, opener);
+  }
   const uint64_t prg_calls = prg_calls_on_this_thread() - prg_before;
   key.expect_end();
   book_wait(opener.waited());
@@ -98,9 +110,9 @@ void PartyEngine::run_gate(const Gate& gate, InColumns in, OutColumns out) {
                          .bytes_sent = peer_->stats().bytes_sent - before.bytes_sent,
                          .rounds = peer_->stats().rounds - before.rounds,
                          .prg_calls = prg_calls,
-                         .seconds = std::chrono::duration<double>(
-                                        std::chrono::steady_clock::now() - start)
-                                        .count()});
+                         .seconds = seconds_since(start),
+                         .wait_seconds = opener.waited(),
+                         .backend_seconds = metered.seconds()});
 }
 
 }  // namespace fss

@@ -4,9 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <future>
+#include <stdexcept>
+#include <thread>
 
 #include "crypto/counting_backend.h"
+#include "crypto/metered_backend.h"
 
 namespace fss {
 namespace {
@@ -56,6 +60,72 @@ TEST(Backend, CpuMatmulIsCoreMatmul) {
               a[(m * dims.rows + r) * dims.inner + k] * b[(m * dims.inner + k) * dims.cols + col];
         EXPECT_EQ(c[(m * dims.rows + r) * dims.cols + col], sum);
       }
+}
+
+// The CPU backend, except that matmul takes at least 20 ms and dcf_eval throws.
+class SlowBackend final : public Backend {
+ public:
+  std::string name() const override { return "slow"; }
+  DpfKeyPair dpf_gen(const DpfParams& params, std::span<const uint64_t> alphas,
+                     std::span<const uint64_t> betas, Block seed) override {
+    return cpu_backend().dpf_gen(params, alphas, betas, seed);
+  }
+  void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
+                std::span<uint64_t> out) override {
+    cpu_backend().dpf_eval(party, keys, xs, out);
+  }
+  void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
+                        std::span<uint8_t> out) override {
+    cpu_backend().dpf_compare_eval(party, keys, xs, out);
+  }
+  void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uint64_t> terms,
+                           std::span<const uint64_t> offsets, std::span<uint64_t> dots,
+                           std::span<uint64_t> ones) override {
+    cpu_backend().dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
+  }
+  DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
+                     std::span<const uint64_t> betas, Block seed) override {
+    return cpu_backend().dcf_gen(params, alphas, betas, seed);
+  }
+  void dcf_eval(int, const DcfKeyBatch&, std::span<const uint64_t>, std::span<uint64_t>) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    throw std::runtime_error("dcf_eval failed");
+  }
+  void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
+              const MatmulDims& dims) override {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    cpu_backend().matmul(a, b, c, dims);
+  }
+};
+
+TEST(MeteredBackend, PassesCallsOnAndKeepsTheirTime) {
+  testing::CountingBackend counting;
+  MeteredBackend metered(counting);
+  EXPECT_EQ(metered.name(), "counting");
+  const DpfKeyPair keys = metered.dpf_gen({10, 1}, std::vector<uint64_t>{300, 7},
+                                          std::vector<uint64_t>{1, 1}, Block{5, 6});
+  const std::vector<uint64_t> xs{299, 8};
+  std::vector<uint8_t> mine(2), theirs(2);
+  metered.dpf_compare_eval(0, keys.party[0], xs, mine);
+  metered.dpf_compare_eval(1, keys.party[1], xs, theirs);
+  EXPECT_EQ(mine[0] ^ theirs[0], 1);  // 299 < 300
+  EXPECT_EQ(mine[1] ^ theirs[1], 0);  // 8 >= 7
+  EXPECT_EQ(counting.dpf_gens, 1);
+  EXPECT_EQ(counting.compares, 2);
+  EXPECT_GE(metered.seconds(), 0.0);
+
+  SlowBackend slow;
+  MeteredBackend timed(slow);
+  const MatmulDims dims{1, 1, 1, 1, false};
+  std::vector<uint64_t> a{3}, b{5}, c(1);
+  timed.matmul(a, b, c, dims);
+  EXPECT_EQ(c[0], 15u);
+  EXPECT_GE(timed.seconds(), 0.020);
+  const double after_matmul = timed.seconds();
+  // A call that throws still counts, and the error reaches the caller.
+  std::vector<uint64_t> out(1);
+  EXPECT_THROW(timed.dcf_eval(0, DcfKeyBatch{}, std::vector<uint64_t>{1}, out), std::runtime_error);
+  EXPECT_GE(timed.seconds(), after_matmul + 0.005);
 }
 
 }  // namespace
