@@ -85,7 +85,7 @@ class CudaBackend final : public Backend {
   void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uint64_t> terms,
                            std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                            std::span<uint64_t> ones) override {
-    if (small(keys.count))
+    if (small_full_domain(keys.count, keys.params.n))
       return cpu_backend().dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
     select_device();
     gpu::dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
@@ -99,7 +99,7 @@ class CudaBackend final : public Backend {
   void dpf_full_domain_dot(int party, const DpfKeyRecord& keys, std::span<const uint64_t> terms,
                            std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                            std::span<uint64_t> ones) override {
-    if (small(keys.count))
+    if (small_full_domain(keys.count, keys.params.n))
       return cpu_backend().dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
     select_device();
     gpu::dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
@@ -147,6 +147,10 @@ class CudaBackend final : public Backend {
   // The current device is per host thread; engines call from their own threads.
   void select_device() const { check_cuda(cudaSetDevice(device_), "cudaSetDevice"); }
   bool small(uint64_t keys) const { return keys < options_.min_gpu_keys; }
+  // A full-domain evaluation of `keys` keys, 2^n leaves each.
+  bool small_full_domain(uint64_t keys, int n) const {
+    return small(keys) && n < 40 && (keys << n) < options_.min_gpu_leaves;
+  }
 
   int device_;
   CudaBackendOptions options_;

@@ -26,7 +26,7 @@ class CudaBackendTest : public ::testing::Test {
   void SetUp() override {
     const DeviceList list = list_devices();
     if (list.devices.empty()) GTEST_SKIP() << "skipping GPU test: " << list.reason;
-    gpu_ = make_cuda_backend(0, {.min_gpu_keys = 0, .min_gpu_macs = 0});  // all on the GPU
+    gpu_ = make_cuda_backend(0, {.min_gpu_keys = 0, .min_gpu_leaves = 0, .min_gpu_macs = 0});  // all on the GPU
     seed_ = std::random_device{}();
     std::cout << "[   seed   ] " << seed_ << std::endl;
   }
