@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/ring.h"
 #include "crypto/backend.h"
+#include "crypto/multi_point.h"
 #include "mpc/gate_keys.h"
 
 namespace fss::sigma {
@@ -74,20 +75,29 @@ void DreluGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sha
          key.source(), describe(), dpf.count, dpf.params.n, dpf.params.out_bits, count, m_ - 1);
   const Ring ring{m_};
   const Ring low{m_ - 1};
-  std::vector<uint64_t> shifted(count), complement(count);
-  std::vector<uint8_t> compare(count);
-  for (size_t k = 0; k < offsets_.size(); ++k) {
-    const std::vector<uint64_t> key_bits = read_packed(key, count, 1, "drelu output mask share");
-    const uint64_t offset = ring.from_signed(offsets_[k]);
+  // Every offset's point of element i at i * K + k: one evaluation for all offsets, which walks
+  // each key's tree once per point (crypto/multi_point.h) rather than K batches of small calls.
+  const size_t K = offsets_.size();
+  std::vector<uint64_t> offset(K);
+  for (size_t k = 0; k < K; ++k) offset[k] = ring.from_signed(offsets_[k]);
+  std::vector<uint64_t> shifted(count * K), complement(count * K);
 #pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-    for (size_t i = 0; i < count; ++i) {
-      shifted[i] = ring.add(x_hat[0][i], offset);
-      complement[i] = low.mask() - low.mod(shifted[i]);  // 2^{m-1} - 1 - y0
+  for (size_t i = 0; i < count; ++i)
+    for (size_t k = 0; k < K; ++k) {
+      shifted[i * K + k] = ring.add(x_hat[0][i], offset[k]);
+      complement[i * K + k] = low.mask() - low.mod(shifted[i * K + k]);  // 2^{m-1} - 1 - y0
     }
+  std::vector<uint8_t> compare(count * K);
+  if (K == 1)
     backend().dpf_compare_eval(party, dpf, complement, compare);
+  else if (!backend().dpf_compare_points(party, dpf, complement, K, compare))
+    dpf_compare_points(party, deserialize(dpf), complement, K, compare);
+  for (size_t k = 0; k < K; ++k) {
+    const std::vector<uint64_t> key_bits = read_packed(key, count, 1, "drelu output mask share");
 #pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
     for (size_t i = 0; i < count; ++i)
-      share[k][i] = drelu_share(party, m_, shifted[i], compare[i], key_bits[i]);
+      share[k][i] =
+          drelu_share(party, m_, shifted[i * K + k], compare[i * K + k], key_bits[i]);
   }
 }
 
