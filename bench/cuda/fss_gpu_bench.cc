@@ -1,10 +1,10 @@
 // GPU FSS throughput: AES blocks/s, DPF comparison and point evaluations/s at n = 50 (2^20
 // keys), full-domain evaluation of 2^13-point DPFs, DCF evaluations/s (n = l = 50) and key
-// generation keys/s. "Kernel" rows time the kernel alone with CUDA events, keys resident in GPU
-// memory; "WithTransfers" rows add the host <-> device copies from pageable host memory (what
-// cuda/fss_gpu.h does), buffers preallocated. Both AES table variants (variant:0 four tables,
-// variant:1 banked table); copy bandwidth rows give the ceilings. Prints why and exits 0 where
-// no GPU is present.
+// generation keys/s, uint64 matrix products in multiply-accumulates/s. "Kernel" rows time the
+// kernel alone with CUDA events, keys resident in GPU memory; "WithTransfers" rows add the host <->
+// device copies from pageable host memory (what cuda/fss_gpu.h does), buffers preallocated. Both
+// AES table variants (variant:0 four tables, variant:1 banked table); copy bandwidth rows give the
+// ceilings. Prints why and exits 0 where no GPU is present.
 //   bench_fss_gpu_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
 #include <cuda_runtime.h>
@@ -18,6 +18,7 @@
 #include "cuda/device_keys.h"
 #include "cuda/devices.h"
 #include "cuda/fss_kernels.h"
+#include "cuda/launch.h"
 
 namespace fss::gpu {
 namespace {
@@ -305,6 +306,34 @@ BENCHMARK(BM_GpuDcfGen)
     ->ArgNames({"n", "variant"})
     ->Args({50, 0})
     ->Args({50, 1})
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+// uint64 matrix products mod 2^64 (items: multiply-accumulates), operands resident. Arguments:
+// rows, inner, cols, inner splits (0: as many as fill the GPU, what the backend uses; 1: one
+// block per output tile). bert-base's shapes at sequence 128 and one square product.
+void BM_GpuMatmul(benchmark::State& state) {
+  const int64_t rows = state.range(0), inner = state.range(1), cols = state.range(2);
+  const int splits = static_cast<int>(state.range(3));
+  const DeviceValues a(random_values(64, rows * inner, 1)), b(random_values(64, inner * cols, 2));
+  DeviceBuffer<uint64_t> c(rows * cols);
+  time_iterations(state, [&] {
+    check_cuda(
+        launch_matmul(a.get(), b.get(), c.get(), 1, rows, inner, cols, false, splits, kStream),
+        "matmul kernel");
+  });
+  state.SetItemsProcessed(state.iterations() * rows * inner * cols);
+}
+BENCHMARK(BM_GpuMatmul)
+    ->ArgNames({"rows", "inner", "cols", "splits"})
+    ->Args({128, 768, 768, 1})
+    ->Args({128, 768, 768, 0})
+    ->Args({128, 768, 3072, 1})
+    ->Args({128, 768, 3072, 0})
+    ->Args({128, 3072, 768, 1})
+    ->Args({128, 3072, 768, 0})
+    ->Args({2048, 2048, 2048, 1})
+    ->Args({2048, 2048, 2048, 0})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 

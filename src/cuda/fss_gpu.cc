@@ -241,7 +241,7 @@ void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<
   copy_to_device(a, device_a);
   copy_to_device(b, device_b);
   synchronize(launch_matmul(device_a.get(), device_b.get(), device_c.get(), dims.batch, dims.rows,
-                            dims.inner, dims.cols, dims.batched_right, kStream),
+                            dims.inner, dims.cols, dims.batched_right, /*inner_splits=*/0, kStream),
               "matmul kernel");
   copy_to_host(device_c, c);
 }

@@ -16,9 +16,11 @@ cudaError_t launch_ring_elementwise(RingOp op, Ring ring, int shift, const uint6
                                     cudaStream_t stream);
 
 // c[b] = a[b] * right mod 2^64, right = b (one [inner, cols] matrix) or b[b] if batched_right;
-// row-major, as core/matmul.h. Needs batch < 2^16 and rows < 2^22 (grid limits).
+// row-major, as core/matmul.h. Needs batch < 2^16 and rows < 2^22 (grid limits). The inner
+// dimension is split over inner_splits blocks per output tile (0: as many as fill the GPU);
+// the result does not depend on it.
 cudaError_t launch_matmul(const uint64_t* a, const uint64_t* b, uint64_t* c, int64_t batch,
                           int64_t rows, int64_t inner, int64_t cols, bool batched_right,
-                          cudaStream_t stream);
+                          int inner_splits, cudaStream_t stream);
 
 }  // namespace fss::gpu

@@ -96,8 +96,7 @@ void DreluGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sha
     const std::vector<uint64_t> key_bits = read_packed(key, count, 1, "drelu output mask share");
 #pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
     for (size_t i = 0; i < count; ++i)
-      share[k][i] =
-          drelu_share(party, m_, shifted[i * K + k], compare[i * K + k], key_bits[i]);
+      share[k][i] = drelu_share(party, m_, shifted[i * K + k], compare[i * K + k], key_bits[i]);
   }
 }
 

@@ -13,10 +13,11 @@
 
 #include "core/error.h"
 #include "crypto/dpf_math.h"
+#include "crypto/multi_point.h"
 #include "cuda/device_buffer.h"
 #include "cuda/devices.h"
+#include "cuda/launch.h"
 #include "nn/model_run.h"
-#include "crypto/multi_point.h"
 
 namespace fss::gpu {
 namespace {
@@ -26,7 +27,8 @@ class CudaBackendTest : public ::testing::Test {
   void SetUp() override {
     const DeviceList list = list_devices();
     if (list.devices.empty()) GTEST_SKIP() << "skipping GPU test: " << list.reason;
-    gpu_ = make_cuda_backend(0, {.min_gpu_keys = 0, .min_gpu_leaves = 0, .min_gpu_macs = 0});  // all on the GPU
+    gpu_ = make_cuda_backend(
+        0, {.min_gpu_keys = 0, .min_gpu_leaves = 0, .min_gpu_macs = 0});  // all on the GPU
     seed_ = std::random_device{}();
     std::cout << "[   seed   ] " << seed_ << std::endl;
   }
@@ -98,6 +100,36 @@ TEST_F(CudaBackendTest, MatmulEqualsCpu) {
     cpu_backend().matmul(a, b, cpu, dims);
     gpu_->matmul(a, b, gpu, dims);
     EXPECT_EQ(gpu, cpu);
+  }
+}
+
+// The matmul kernel with its inner dimension split over 1 to 64 blocks per tile, including
+// splits that do not divide it and more splits than panels: the same bits as the CPU.
+TEST_F(CudaBackendTest, MatmulInnerSplitsEqualCpu) {
+  std::mt19937_64 rng(seed_);
+  const MatmulDims shapes[] = {{2, 70, 333, 65, false}, {3, 9, 40, 130, true}};
+  for (const MatmulDims& dims : shapes) {
+    const std::vector<uint64_t> a = random_words(rng, dims.left_size());
+    const std::vector<uint64_t> b = random_words(rng, dims.right_size());
+    std::vector<uint64_t> cpu(dims.out_size());
+    cpu_backend().matmul(a, b, cpu, dims);
+    DeviceBuffer<uint64_t> device_a(a.size()), device_b(b.size()), device_c(cpu.size());
+    copy_to_device(std::span<const uint64_t>(a), device_a);
+    copy_to_device(std::span<const uint64_t>(b), device_b);
+    for (int splits : {1, 2, 3, 5, 64}) {
+      SCOPED_TRACE(std::to_string(dims.inner) + " inner, " + std::to_string(splits) +
+                   " splits, seed " + std::to_string(seed_));
+      std::vector<uint64_t> gpu(cpu.size(), 0xdead);
+      // Garbage in C first: a split launch must clear it before adding.
+      copy_to_device(std::span<const uint64_t>(gpu), device_c);
+      check_cuda(
+          launch_matmul(device_a.get(), device_b.get(), device_c.get(), dims.batch, dims.rows,
+                        dims.inner, dims.cols, dims.batched_right, splits, kStream),
+          "matmul kernel");
+      copy_to_host(device_c, std::span<uint64_t>(gpu));
+      synchronize_stream("matmul test");
+      EXPECT_EQ(gpu, cpu);
+    }
   }
 }
 
