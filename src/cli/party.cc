@@ -249,11 +249,13 @@ int run_party_command(const PartyOptions& options) {
   for (const Tensor& t : input.inputs) engine.provide_input(t);
   engine.start_phase_clock();
   const auto start = std::chrono::steady_clock::now();
+  const ProcessCounters counters_at_start = process_counters();
   const std::vector<Masked> outputs = transformer_program(run)(engine);
   keys.expect_end();
   peer->flush();
   const double online_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const ProcessCounters online_counters = process_counters() - counters_at_start;
   engine.close_phase();
 
   RoleFile output{RoleFileKind::kPartyOutput, options.party, run.text(), keys.run_id(), {}, {}};
@@ -284,6 +286,8 @@ int run_party_command(const PartyOptions& options) {
                                            {"key_bytes", key_file_bytes},
                                            {"key_memory", resident_keys ? "resident" : "host"},
                                            {"key_load_ms", 1e3 * key_load_seconds},
+                                           {"online_process",
+                                            process_counters_json(online_counters)},
                                            {"phases", phases}});
   return 0;
 }

@@ -20,6 +20,7 @@
 
 #include "cli/certs.h"
 #include "cli/deployment.h"
+#include "cli/report.h"
 #include "cli/temporary_directory.h"
 #include "core/error.h"
 
@@ -162,6 +163,8 @@ void read_party_metrics(const nlohmann::json& json, int party, LocalRunResult& r
       (party == 0 || result.keys_resident) && json.at("key_memory") == "resident";
   result.party_channel[party] = {json.at("bytes_sent"), json.at("bytes_received"),
                                  json.at("rounds")};
+  result.party_online_counters[party] =
+      process_counters_from_json(json.value("online_process", nlohmann::json::object()));
   for (const auto& [phase, numbers] : json.at("phases").items()) {
     Cost cost;
     cost.bytes_sent = numbers.at("bytes_sent");

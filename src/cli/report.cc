@@ -39,4 +39,17 @@ nlohmann::json print_phase_table(const CostLedger& phase_costs,
   return json_phases;
 }
 
+nlohmann::json process_counters_json(const ProcessCounters& counters) {
+  return {{"minor_faults", counters.minor_faults},
+          {"major_faults", counters.major_faults},
+          {"voluntary_switches", counters.voluntary_switches},
+          {"involuntary_switches", counters.involuntary_switches}};
+}
+
+ProcessCounters process_counters_from_json(const nlohmann::json& json) {
+  const auto number = [&](const char* key) { return json.value(key, uint64_t{0}); };
+  return {number("minor_faults"), number("major_faults"), number("voluntary_switches"),
+          number("involuntary_switches")};
+}
+
 }  // namespace fss::cli

@@ -16,6 +16,7 @@
 #include "cli/preflight.h"
 #include "cli/processes.h"
 #include "cli/progress_line.h"
+#include "cli/report.h"
 #include "cli/temporary_directory.h"
 #include "core/error.h"
 #include "crypto/backend.h"
@@ -230,7 +231,9 @@ nlohmann::json inference_json(const RunOptions& options, uint64_t seed,
                        {"rounds", run.party_channel[p].rounds},
                        {"key_bytes", run.key_stream_bytes[p] * per},
                        {"key_load_ms", 1e3 * per * run.party_key_load_seconds[p]},
-                       {"key_bytes_held_whole_batch", run.key_bytes_held[p]}});
+                       {"key_bytes_held_whole_batch", run.key_bytes_held[p]},
+                       {"online_process_whole_batch",
+                        process_counters_json(run.party_online_counters[p])}});
   nlohmann::json phases = nlohmann::json::object();
   for (const char* phase : kPhases) {
     const auto& costs = run.party_phase_costs[0].entries();

@@ -36,6 +36,7 @@ struct PartyOutcome {
   uint64_t key_bytes_held = 0;
   double key_load_seconds = 0;  // making keys resident (per-layer: every chunk), off the clock
   bool keys_resident = false;
+  ProcessCounters online_counters;  // the process's, over this party's online clock
 };
 
 // A finished party's costs and phase times, into its outcome.
@@ -75,12 +76,14 @@ PartyOutcome run_party(int party, const Program& program, KeyStreamReader& keys,
   for (const Tensor& t : masked_inputs) engine.provide_input(t);
   engine.start_phase_clock();
   const auto start = std::chrono::steady_clock::now();
+  const ProcessCounters counters_at_start = process_counters();
   PartyOutcome outcome;
   outcome.outputs = program(engine);
   keys.expect_end();
   channel.flush();
   outcome.online_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  outcome.online_counters = process_counters() - counters_at_start;
   outcome.channel = channel.stats();
   take_ledgers(engine, outcome);
   return outcome;
@@ -257,8 +260,10 @@ PartyOutcome run_party_per_layer(int party, const Program& program, SegmentTurns
   };
   provide_inputs(first.input_masks);
   double paused = 0;
+  ProcessCounters counted_while_paused;  // the dealer's, mostly
   engine.set_checkpoint([&] {
     const auto start = Clock::now();
+    const ProcessCounters counters_at_pause = process_counters();
     keys.release_read_chunks();  // before the dealer deals the next: one segment held at a time
     Deal next = turns.party_next(party);
     outcome.key_bytes_held = std::max<uint64_t>(outcome.key_bytes_held, next.keys.size());
@@ -268,15 +273,18 @@ PartyOutcome run_party_per_layer(int party, const Program& program, SegmentTurns
     provide_inputs(next.input_masks);
     turns.party_loaded(party);
     paused += seconds_since(start);
+    counted_while_paused += process_counters() - counters_at_pause;
   });
   turns.party_loaded(party);
   engine.start_phase_clock();
   const auto start = Clock::now();
+  const ProcessCounters counters_at_start = process_counters();
   outcome.outputs = program(engine);
   turns.party_finished(party);
   keys.expect_end();
   channel.flush();
   outcome.online_seconds = seconds_since(start) - paused;
+  outcome.online_counters = process_counters() - counters_at_start - counted_while_paused;
   outcome.channel = channel.stats();
   take_ledgers(engine, outcome);
   return outcome;
@@ -428,6 +436,7 @@ LocalRunResult run_locally(const Program& program, std::span<const Tensor> input
     result.key_stream_bytes[party] = writers[party].bytes_written();
     result.key_bytes_held[party] = outcome.key_bytes_held;
     result.party_key_load_seconds[party] = outcome.key_load_seconds;
+    result.party_online_counters[party] = outcome.online_counters;
   }
   result.keys_resident = parties[0].keys_resident && parties[1].keys_resident;
   return result;

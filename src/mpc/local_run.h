@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/process_counters.h"
 #include "crypto/backend.h"
 #include "crypto/block.h"
 #include "mpc/cost.h"
@@ -66,6 +67,9 @@ struct LocalRunResult {
   ChannelStats party_channel[2];          // bytes sent and received, rounds
   uint64_t key_stream_bytes[2] = {};
   uint64_t key_bytes_held[2] = {};  // the most key stream bytes a party held at once
+  // The process's page faults and context switches over each party's online clock (both
+  // parties' threads, which run at once; per-layer: outside the checkpoints' pauses).
+  ProcessCounters party_online_counters[2];
 };
 
 // Throws kMismatch if P0 and P1 end with different masked outputs (a protocol bug) or, with
