@@ -14,11 +14,13 @@ namespace fss::gpu {
 
 struct CudaBackendOptions {
   // An FSS call runs on the GPU from min_gpu_keys keys (or points), a full-domain evaluation
-  // also from min_gpu_leaves leaves in all (a lookup table's few keys over a large domain:
-  // 1 536 keys of 2^14 leaves took 7 ms on 8 CPU threads), a matmul from min_gpu_macs
+  // also from min_gpu_leaves leaves in all (a lookup table's few keys over a large domain; on
+  // the H100 host, 1 536 keys of 2^14 leaves took 7 ms per call on 8 CPU threads and 0.6 ms on
+  // the GPU, while 128 keys of 2^13 took 0.35 ms on the CPU and 0.5 ms on the GPU:
+  // bench/results/run-cuda-h100-per-gate-split-20261207.json), a matmul from min_gpu_macs
   // multiply-accumulates; smaller calls run on the CPU. 0 sends everything to the GPU (tests).
   uint64_t min_gpu_keys = uint64_t{1} << 14;
-  uint64_t min_gpu_leaves = uint64_t{1} << 20;
+  uint64_t min_gpu_leaves = uint64_t{1} << 22;
   uint64_t min_gpu_macs = uint64_t{1} << 22;
 };
 
