@@ -147,16 +147,20 @@ std::vector<uint8_t> pack(std::span<const uint64_t> values, int n) {
   return out;
 }
 
-void unpack(std::span<const uint8_t> bytes, int n, std::span<uint64_t> out) {
-  const size_t expected = packed_bytes(out.size(), n);
+void check_packed(std::span<const uint8_t> bytes, size_t count, int n) {
+  const size_t expected = packed_bytes(count, n);
   if (bytes.size() != expected)
-    fail(ErrorKind::kParse, "bitpack: {} values of {} bits take {} bytes, got {}", out.size(), n,
+    fail(ErrorKind::kParse, "bitpack: {} values of {} bits take {} bytes, got {}", count, n,
          expected, bytes.size());
-  const int used_bits_in_last_byte = static_cast<int>(out.size() % 8 * n % 8);
+  const int used_bits_in_last_byte = static_cast<int>(count % 8 * n % 8);
   if (used_bits_in_last_byte != 0 && (bytes.back() >> used_bits_in_last_byte) != 0)
     fail(ErrorKind::kParse,
          "bitpack: nonzero padding bits in the last byte ({:#04x}) of {} values of {} bits",
-         bytes.back(), out.size(), n);
+         bytes.back(), count, n);
+}
+
+void unpack(std::span<const uint8_t> bytes, int n, std::span<uint64_t> out) {
+  check_packed(bytes, out.size(), n);
   if (n == 64) {
     if (!out.empty()) std::memcpy(out.data(), bytes.data(), bytes.size());
     return;

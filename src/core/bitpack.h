@@ -24,4 +24,8 @@ std::vector<uint8_t> pack(std::span<const uint64_t> values, int n);
 void unpack(std::span<const uint8_t> bytes, int n, std::span<uint64_t> out);
 std::vector<uint64_t> unpack(std::span<const uint8_t> bytes, int n, size_t count);
 
+// The checks of unpack without unpacking: throws kParse unless `bytes` holds exactly `count`
+// values of n bits with zero padding.
+void check_packed(std::span<const uint8_t> bytes, size_t count, int n);
+
 }  // namespace fss

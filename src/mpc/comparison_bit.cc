@@ -1,5 +1,7 @@
 #include "mpc/comparison_bit.h"
 
+#include <algorithm>
+
 #include "core/bitpack.h"
 #include "core/error.h"
 #include "core/ring.h"
@@ -38,21 +40,34 @@ std::vector<uint64_t> eval_comparison_bit(int party, ByteReader& key, std::span<
     fail(ErrorKind::kParse,
          "{}: comparison DPF batch has {} keys of n = {}, l = {}; expected {} of n = {}, l = 1",
          key.source(), dpf.count, dpf.params.n, dpf.params.out_bits, count, m);
-  const std::vector<uint64_t> s_xor = read_packed(key, count, 1, "comparison mask share");
-  const std::vector<uint64_t> s_arith = read_packed(key, count, bits, "comparison mask");
+  const std::span<const uint8_t> s_xor = read_packed_bytes(key, count, 1, "comparison mask share");
+  const std::span<const uint8_t> s_arith = read_packed_bytes(key, count, bits, "comparison mask");
 
   std::vector<uint8_t> c_xor(count);
   backend().dpf_compare_eval(party, dpf, xs, c_xor);
-  std::vector<uint64_t> masked(count);
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i) masked[i] = c_xor[i] ^ s_xor[i];
-  const std::vector<uint64_t> c_hat = opener.open(masked, 1);
+  // c ^ s, packed as the open sends it: no vector of one word per bit.
+  std::vector<uint8_t> masked(s_xor.size());
+  const auto bytes = static_cast<int64_t>(masked.size());
+#pragma omp parallel for schedule(static) if (bytes * 8 >= kParallelElements)
+  for (int64_t j = 0; j < bytes; ++j) {
+    const size_t first = static_cast<size_t>(j) * 8, last = std::min(first + 8, count);
+    uint8_t byte = 0;
+    for (size_t i = first; i < last; ++i) byte |= static_cast<uint8_t>((c_xor[i] & 1) << (i - first));
+    masked[j] = byte ^ s_xor[j];
+  }
+  const std::vector<uint8_t> c_hat = opener.open_bits(masked, count);
 
   const Ring ring{bits};
   std::vector<uint64_t> c_share(count);
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i)
-    c_share[i] = ring.add(party * c_hat[i], ring.mul(uint64_t{1} - 2 * c_hat[i], s_arith[i]));
+  for_each_block(count, [&](size_t first, size_t size) {
+    uint64_t s[kBlockElements];
+    unpack_block(s_arith, bits, first, {s, size});
+    for (size_t k = 0; k < size; ++k) {
+      const size_t i = first + k;
+      const uint64_t c = (c_hat[i / 8] >> (i % 8)) & 1;
+      c_share[i] = ring.add(party * c, ring.mul(uint64_t{1} - 2 * c, s[k]));
+    }
+  });
   return c_share;
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bitpack.h"
 #include "core/bytes.h"
 #include "core/fixed_point.h"
 #include "core/tensor.h"
@@ -29,6 +30,11 @@ class Opener {
   // Sends this party's shares (bit-packed to `bits`), returns share + peer's share mod 2^bits
   // (XOR for bits = 1). One round.
   virtual std::vector<uint64_t> open(std::span<const uint64_t> shares, int bits) = 0;
+  // The same for `count` XOR-shared bits already packed (core/bitpack.h, packed_bytes(count, 1)
+  // bytes): returns both parties' bits XORed, packed. The same message as open(shares, 1).
+  virtual std::vector<uint8_t> open_bits(std::span<const uint8_t> packed, size_t count) {
+    return pack(open(unpack(packed, 1, count), 1), 1);
+  }
 };
 
 class Gate {

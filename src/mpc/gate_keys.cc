@@ -26,4 +26,16 @@ std::vector<uint64_t> read_packed(ByteReader& in, size_t count, int bits, const 
   return values;
 }
 
+std::span<const uint8_t> read_packed_bytes(ByteReader& in, size_t count, int bits,
+                                           const char* what) {
+  const std::span<const uint8_t> bytes = in.take(packed_bytes(count, bits), what);
+  check_packed(bytes, count, bits);
+  return bytes;
+}
+
+void unpack_block(std::span<const uint8_t> packed, int bits, size_t first,
+                  std::span<uint64_t> out) {
+  unpack(packed.subspan(first / 8 * bits, packed_bytes(out.size(), bits)), bits, out);
+}
+
 }  // namespace fss

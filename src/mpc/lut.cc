@@ -93,9 +93,10 @@ void LutGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
     fail(ErrorKind::kParse,
          "{}: {} DPF batch has {} keys of n = {}, l = {}, expected {} of n = {}, l = 1",
          key.source(), describe(), dpf.count, dpf.params.n, dpf.params.out_bits, count, k);
-  const std::vector<uint64_t> rho = read_packed(key, count, output_.n, "lut mask share");
-  const std::vector<uint64_t> correction =
-      read_packed(key, count, output_.n, "lut output correction");
+  const int n = output_.n;
+  const std::span<const uint8_t> rho = read_packed_bytes(key, count, n, "lut mask share");
+  const std::span<const uint8_t> correction =
+      read_packed_bytes(key, count, n, "lut output correction");
 
   if (count > 0 && dpf.root_party() != party)
     fail(ErrorKind::kMismatch, "{}: {} DPF keys belong to party {}, evaluated by party {}",
@@ -109,16 +110,22 @@ void LutGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
   for (size_t i = 0; i < count; ++i) offsets[i] = entries - (x_hat[0][i] & (entries - 1));
   backend().dpf_full_domain_dot(party, dpf, reversed_, offsets, dots, ones);
   const uint64_t sign = party == 0 ? 1 : out_ring.mask();  // (-1)^b
-  std::vector<uint64_t> masked(count), popcounts(count);
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i) {
-    masked[i] = out_ring.add(out_ring.mul(sign, dots[i]), rho[i]);
-    popcounts[i] = out_ring.mul(sign, ones[i]);
-  }
-  const std::vector<uint64_t> v = opener.open(masked, output_.n);
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i)
-    share[0][i] = out_ring.add(out_ring.mul(popcounts[i], v[i]), correction[i]);
+  std::vector<uint64_t> masked(count);
+  for_each_block(count, [&](size_t first, size_t size) {
+    uint64_t r[kBlockElements];
+    unpack_block(rho, n, first, {r, size});
+    for (size_t j = 0; j < size; ++j)
+      masked[first + j] = out_ring.add(out_ring.mul(sign, dots[first + j]), r[j]);
+  });
+  const std::vector<uint64_t> v = opener.open(masked, n);
+  for_each_block(count, [&](size_t first, size_t size) {
+    uint64_t c[kBlockElements];
+    unpack_block(correction, n, first, {c, size});
+    for (size_t j = 0; j < size; ++j) {
+      const size_t i = first + j;
+      share[0][i] = out_ring.add(out_ring.mul(out_ring.mul(sign, ones[i]), v[i]), c[j]);
+    }
+  });
 }
 
 }  // namespace fss

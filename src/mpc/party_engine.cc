@@ -52,6 +52,16 @@ class ChannelOpener final : public Opener {
     waited_ += open_in_place(peer_, shares, bits, out);
     return out;
   }
+  std::vector<uint8_t> open_bits(std::span<const uint8_t> packed, size_t count) override {
+    check_packed(packed, count, 1);
+    std::vector<uint8_t> received(packed.size());
+    const auto start = std::chrono::steady_clock::now();
+    peer_.exchange(packed, received);
+    waited_ += seconds_since(start);
+    check_packed(received, count, 1);  // the peer's padding, as unpack checks it in open()
+    for (size_t j = 0; j < received.size(); ++j) received[j] ^= packed[j];
+    return received;
+  }
   double waited() const { return waited_; }
 
  private:

@@ -45,13 +45,20 @@ void SelectGate::gen(InColumns r_in, InColumns r_out, SeededPrg& prg, ByteWriter
 void SelectGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share,
                       Opener&) const {
   const size_t count = x_hat[0].size();
-  const std::vector<uint64_t> r_s = read_packed(key, count, value_.n, "select bit mask");
-  const std::vector<uint64_t> a0 = read_packed(key, count, value_.n, "select constant A_0");
-  const std::vector<uint64_t> a1 = read_packed(key, count, value_.n, "select constant A_1");
+  const int n = value_.n;
+  const std::span<const uint8_t> r_s = read_packed_bytes(key, count, n, "select bit mask");
+  const std::span<const uint8_t> a0 = read_packed_bytes(key, count, n, "select constant A_0");
+  const std::span<const uint8_t> a1 = read_packed_bytes(key, count, n, "select constant A_1");
   const Ring ring = value_.ring();
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i)
-    share[0][i] = select_share(party, ring, x_hat[0][i], x_hat[1][i], r_s[i], a0[i], a1[i]);
+  for_each_block(count, [&](size_t first, size_t size) {
+    uint64_t s[kBlockElements], c0[kBlockElements], c1[kBlockElements];
+    unpack_block(r_s, n, first, {s, size});
+    unpack_block(a0, n, first, {c0, size});
+    unpack_block(a1, n, first, {c1, size});
+    for (size_t k = 0; k < size; ++k)
+      share[0][first + k] =
+          select_share(party, ring, x_hat[0][first + k], x_hat[1][first + k], s[k], c0[k], c1[k]);
+  });
 }
 
 }  // namespace fss

@@ -57,16 +57,25 @@ void SelectLinGate::gen(InColumns r_in, InColumns r_out, SeededPrg& prg, ByteWri
 
 void SelectLinGate::eval(int, ByteReader& key, InColumns x_hat, OutColumns share, Opener&) const {
   const size_t count = x_hat[0].size();
-  std::array<std::vector<uint64_t>, 4> slope, constant;
+  const int n = value_.n;
+  std::array<std::span<const uint8_t>, 4> slope, constant;
   for (int j_hat = 0; j_hat < 4; ++j_hat) {
-    slope[j_hat] = read_packed(key, count, value_.n, "select_lin slope share");
-    constant[j_hat] = read_packed(key, count, value_.n, "select_lin constant share");
+    slope[j_hat] = read_packed_bytes(key, count, n, "select_lin slope share");
+    constant[j_hat] = read_packed_bytes(key, count, n, "select_lin constant share");
   }
   const Ring ring = value_.ring();
-  for (size_t i = 0; i < count; ++i) {
-    const uint64_t j_hat = 2 * x_hat[0][i] + x_hat[1][i];
-    share[0][i] = select_lin_share(ring, x_hat[2][i], slope[j_hat][i], constant[j_hat][i]);
-  }
+  for_each_block(count, [&](size_t first, size_t size) {
+    uint64_t a[4][kBlockElements], b[4][kBlockElements];
+    for (int j_hat = 0; j_hat < 4; ++j_hat) {
+      unpack_block(slope[j_hat], n, first, {a[j_hat], size});
+      unpack_block(constant[j_hat], n, first, {b[j_hat], size});
+    }
+    for (size_t k = 0; k < size; ++k) {
+      const size_t i = first + k;
+      const uint64_t j_hat = 2 * x_hat[0][i] + x_hat[1][i];
+      share[0][i] = select_lin_share(ring, x_hat[2][i], a[j_hat][k], b[j_hat][k]);
+    }
+  });
 }
 
 }  // namespace fss

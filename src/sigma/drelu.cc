@@ -80,24 +80,30 @@ void DreluGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sha
   const size_t K = offsets_.size();
   std::vector<uint64_t> offset(K);
   for (size_t k = 0; k < K; ++k) offset[k] = ring.from_signed(offsets_[k]);
-  std::vector<uint64_t> shifted(count * K), complement(count * K);
+  std::vector<uint64_t> complement(count * K);
 #pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i)
-    for (size_t k = 0; k < K; ++k) {
-      shifted[i * K + k] = ring.add(x_hat[0][i], offset[k]);
-      complement[i * K + k] = low.mask() - low.mod(shifted[i * K + k]);  // 2^{m-1} - 1 - y0
-    }
+    for (size_t k = 0; k < K; ++k)  // 2^{m-1} - 1 - y0 for y = x^ + offset
+      complement[i * K + k] = low.mask() - low.mod(ring.add(x_hat[0][i], offset[k]));
   std::vector<uint8_t> compare(count * K);
   if (K == 1)
     backend().dpf_compare_eval(party, dpf, complement, compare);
   else if (!backend().dpf_compare_points(party, dpf, complement, K, compare))
     dpf_compare_points(party, deserialize(dpf), complement, K, compare);
-  for (size_t k = 0; k < K; ++k) {
-    const std::vector<uint64_t> key_bits = read_packed(key, count, 1, "drelu output mask share");
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-    for (size_t i = 0; i < count; ++i)
-      share[k][i] = drelu_share(party, m_, shifted[i * K + k], compare[i * K + k], key_bits[i]);
-  }
+  std::vector<std::span<const uint8_t>> key_bits(K);
+  for (size_t k = 0; k < K; ++k)
+    key_bits[k] = read_packed_bytes(key, count, 1, "drelu output mask share");
+  for_each_block(count, [&](size_t first, size_t size) {
+    uint64_t bits[kBlockElements];
+    for (size_t k = 0; k < K; ++k) {
+      unpack_block(key_bits[k], 1, first, {bits, size});
+      for (size_t j = 0; j < size; ++j) {
+        const size_t i = first + j;
+        share[k][i] = drelu_share(party, m_, ring.add(x_hat[0][i], offset[k]), compare[i * K + k],
+                                  bits[j]);
+      }
+    }
+  });
 }
 
 Shared greater_equal(Engine& engine, const Masked& x, const Masked& y, int m) {

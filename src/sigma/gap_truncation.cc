@@ -74,23 +74,27 @@ void GapShiftGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns 
   const uint64_t input_offset = arithmetic_ ? uint64_t{1} << (n - 2) : 0;
   const uint64_t output_offset = arithmetic_ ? uint64_t{1} << (n - 2 - f_) : 0;
 
-  std::vector<uint64_t> y_hat(count), y_low(count);
+  std::vector<uint64_t> y_low(count);
 #pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i) {
-    y_hat[i] = ring.add(x_hat[0][i], input_offset);
-    y_low[i] = low.mod(y_hat[i]);
-  }
+  for (size_t i = 0; i < count; ++i) y_low[i] = low.mod(ring.add(x_hat[0][i], input_offset));
   const std::vector<uint64_t> carry = eval_comparison_bit(party, key, y_low, f_, n, opener);
-  const std::vector<uint64_t> r_msb = read_packed(key, count, f_, "mask MSB share");
-  const std::vector<uint64_t> correction = read_packed(key, count, n, "output mask correction");
+  const std::span<const uint8_t> r_msb = read_packed_bytes(key, count, f_, "mask MSB share");
+  const std::span<const uint8_t> correction =
+      read_packed_bytes(key, count, n, "output mask correction");
 
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i) {
-    const uint64_t public_part = party == 0 ? ring.sub(ring.lrs(y_hat[i], f_), output_offset) : 0;
-    // Lemma 2: the wrap 1{y^ < r} is MSB(r) where MSB(y^) = 0, and 0 elsewhere.
-    const uint64_t wrap = ring.msb(y_hat[i]) ? 0 : ring.mul(r_msb[i], uint64_t{1} << (n - f_));
-    share[0][i] = ring.add(ring.sub(ring.add(public_part, wrap), carry[i]), correction[i]);
-  }
+  for_each_block(count, [&](size_t first, size_t size) {
+    uint64_t msb[kBlockElements], corr[kBlockElements];
+    unpack_block(r_msb, f_, first, {msb, size});
+    unpack_block(correction, n, first, {corr, size});
+    for (size_t k = 0; k < size; ++k) {
+      const size_t i = first + k;
+      const uint64_t y_hat = ring.add(x_hat[0][i], input_offset);
+      const uint64_t public_part = party == 0 ? ring.sub(ring.lrs(y_hat, f_), output_offset) : 0;
+      // Lemma 2: the wrap 1{y^ < r} is MSB(r) where MSB(y^) = 0, and 0 elsewhere.
+      const uint64_t wrap = ring.msb(y_hat) ? 0 : ring.mul(msb[k], uint64_t{1} << (n - f_));
+      share[0][i] = ring.add(ring.sub(ring.add(public_part, wrap), carry[i]), corr[k]);
+    }
+  });
 }
 
 Shared gap_lrs(Engine& engine, const Masked& x, int f) {

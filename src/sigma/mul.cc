@@ -59,16 +59,21 @@ void MulGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
   const size_t count = x_hat[0].size();
   const int n = output_.n;
   const Ring ring = output_.ring();
-  const std::vector<uint64_t> r_a = read_packed(key, count, n, "first input mask");
-  const std::vector<uint64_t> r_b = read_packed(key, count, n, "second input mask");
-  const std::vector<uint64_t> r_ab = read_packed(key, count, n, "mask product");
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i) {
-    const uint64_t a_hat = x_hat[0][i], b_hat = x_hat[1][i];
-    const uint64_t public_part = party == 0 ? ring.mul(a_hat, b_hat) : 0;
-    const uint64_t cross = ring.add(ring.mul(a_hat, r_b[i]), ring.mul(b_hat, r_a[i]));
-    share[0][i] = ring.add(ring.sub(public_part, cross), r_ab[i]);
-  }
+  const std::span<const uint8_t> r_a = read_packed_bytes(key, count, n, "first input mask");
+  const std::span<const uint8_t> r_b = read_packed_bytes(key, count, n, "second input mask");
+  const std::span<const uint8_t> r_ab = read_packed_bytes(key, count, n, "mask product");
+  for_each_block(count, [&](size_t first, size_t size) {
+    uint64_t a[kBlockElements], b[kBlockElements], ab[kBlockElements];
+    unpack_block(r_a, n, first, {a, size});
+    unpack_block(r_b, n, first, {b, size});
+    unpack_block(r_ab, n, first, {ab, size});
+    for (size_t k = 0; k < size; ++k) {
+      const uint64_t a_hat = x_hat[0][first + k], b_hat = x_hat[1][first + k];
+      const uint64_t public_part = party == 0 ? ring.mul(a_hat, b_hat) : 0;
+      const uint64_t cross = ring.add(ring.mul(a_hat, b[k]), ring.mul(b_hat, a[k]));
+      share[0][first + k] = ring.add(ring.sub(public_part, cross), ab[k]);
+    }
+  });
 }
 
 SquareGate::SquareGate(FixedPoint input)

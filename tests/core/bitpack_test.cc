@@ -143,6 +143,10 @@ TEST(BitpackTest, RejectsNonzeroPadding) {
       bytes.back() |= static_cast<uint8_t>(1u << used_bits);
       EXPECT_EQ(kind_of_error([&] { unpack(bytes, n, count); }), ErrorKind::kParse)
           << "n=" << n << " count=" << count;
+      EXPECT_EQ(kind_of_error([&] { check_packed(bytes, count, n); }), ErrorKind::kParse)
+          << "n=" << n << " count=" << count;
+      bytes.back() &= static_cast<uint8_t>((1u << used_bits) - 1);
+      EXPECT_NO_THROW(check_packed(bytes, count, n));
     }
   }
 }
