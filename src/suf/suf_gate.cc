@@ -275,12 +275,17 @@ void SufGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
                            query_bit(rw.shifted, e), query_bit(rw.base, e));
   };
 
+  // Element loops run on OpenMP threads from kParallelElements elements up.
+  const auto elements = static_cast<int64_t>(count);
+  const bool parallel = elements >= kParallelElements;
+
   // (2) Φ's round: the masked varying coefficients (kDcf) or boundary bits (kComparisonBits).
   std::vector<uint64_t> opened;
   if (!plan_.opened.empty()) {
     const size_t width = plan_.opened.size();
     std::vector<uint64_t> masked(count * width);
-    for (size_t e = 0; e < count; ++e)
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int64_t e = 0; e < elements; ++e)
       for (size_t o = 0; o < width; ++o) {
         const int column = plan_.coefficient_index(plan_.opened[o].first, plan_.opened[o].second);
         masked[e * width + o] = ring.sub(payload[e * p + column], keys.a[o][e]);
@@ -290,7 +295,8 @@ void SufGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
   std::vector<uint64_t> boundary_hat;
   if (bits_mode) {
     std::vector<uint64_t> masked(count * boundaries);
-    for (size_t e = 0; e < count; ++e)
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int64_t e = 0; e < elements; ++e)
       for (size_t i = 0; i < boundaries; ++i)
         masked[e * boundaries + i] =
             rebuild(plan_.boundary_rewrites[i], e) ^ keys.boundary_masks[i][e];
@@ -308,10 +314,10 @@ void SufGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
   for (size_t column = 0; column < p; ++column)
     column_public[column] = plan_.column_is_public(column);
 
-  // boundary[(i - 1) K1 + j] = share of b_i r^j for the element at hand (kComparisonBits).
-  std::vector<uint64_t> boundary(boundaries * powers_per_boundary);
-  // Share of c_column r^power of element e, power <= the column's degree k.
-  const auto column_power = [&](size_t e, int column, int k, int power) -> uint64_t {
+  // Share of c_column r^power of element e, power <= the column's degree k; `boundary` holds
+  // element e's shares of b_i r^j at (i - 1) K1 + j (kComparisonBits).
+  const auto column_power = [&](const uint64_t* boundary, size_t e, int column, int k,
+                                int power) -> uint64_t {
     const uint64_t r_power = power == 0 ? (party == 0 ? 1 : 0) : keys.powers[power - 1][e];
     if (column_public[column]) return ring.mul(plan_.payload[0][column], r_power);
     if (dcf) {
@@ -326,27 +332,34 @@ void SufGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
     return ring.mod(sum);
   };
 
-  std::vector<uint64_t> w((d + 1) * (d + 1));
-  for (size_t e = 0; e < count; ++e) {
-    for (size_t i = 0; i < boundaries && bits_mode; ++i) {
-      const uint64_t hat = boundary_hat[e * boundaries + i];
-      for (int j = 0; j < powers_per_boundary; ++j) {
-        const uint64_t r_power = j == 0 ? (party == 0 ? 1 : 0) : keys.powers[j - 1][e];
-        const uint64_t masked_part = keys.boundary_powers[i * powers_per_boundary + j][e];
-        // b r^j = b^ r^j + (1 - 2 b^) s r^j
-        boundary[i * powers_per_boundary + j] =
-            ring.add(hat * r_power, hat ? ring.neg(masked_part) : masked_part);
+#pragma omp parallel if (parallel)
+  {
+    // Per thread: the element at hand's boundary products and Horner weights.
+    std::vector<uint64_t> boundary(boundaries * powers_per_boundary);
+    std::vector<uint64_t> w((d + 1) * (d + 1));
+#pragma omp for schedule(static)
+    for (int64_t e = 0; e < elements; ++e) {
+      for (size_t i = 0; i < boundaries && bits_mode; ++i) {
+        const uint64_t hat = boundary_hat[e * boundaries + i];
+        for (int j = 0; j < powers_per_boundary; ++j) {
+          const uint64_t r_power = j == 0 ? (party == 0 ? 1 : 0) : keys.powers[j - 1][e];
+          const uint64_t masked_part = keys.boundary_powers[i * powers_per_boundary + j][e];
+          // b r^j = b^ r^j + (1 - 2 b^) s r^j
+          boundary[i * powers_per_boundary + j] =
+              ring.add(hat * r_power, hat ? ring.neg(masked_part) : masked_part);
+        }
       }
+      for (int j = 0; j < s.outputs; ++j) {
+        for (int k = 0; k <= d; ++k)
+          for (int i = 0; i <= k; ++i)
+            w[k * (d + 1) + i] =
+                column_power(boundary.data(), e, plan_.coefficient_index(j, k), k, i);
+        share[j][e] = horner_share(x[e], d, w.data(), keys.kappa[j][e], ring.mask());
+      }
+      for (int q = 0; q < s.aux_outputs; ++q)
+        share[s.outputs + q][e] = ring.add(
+            column_power(boundary.data(), e, s.outputs * (d + 1) + q, 0, 0), keys.aux_masks[q][e]);
     }
-    for (int j = 0; j < s.outputs; ++j) {
-      for (int k = 0; k <= d; ++k)
-        for (int i = 0; i <= k; ++i)
-          w[k * (d + 1) + i] = column_power(e, plan_.coefficient_index(j, k), k, i);
-      share[j][e] = horner_share(x[e], d, w.data(), keys.kappa[j][e], ring.mask());
-    }
-    for (int q = 0; q < s.aux_outputs; ++q)
-      share[s.outputs + q][e] =
-          ring.add(column_power(e, s.outputs * (d + 1) + q, 0, 0), keys.aux_masks[q][e]);
   }
 
   // (3) The boolean circuit, AND depth level by level.
@@ -359,13 +372,16 @@ void SufGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
       std::vector<uint8_t>& out = value[i];
       out.resize(count);
       if (node.inputs.empty()) {
-        for (size_t e = 0; e < count; ++e)
+#pragma omp parallel for schedule(static) if (parallel)
+        for (int64_t e = 0; e < elements; ++e)
           out[e] = static_cast<uint8_t>(rebuild(plan_.rewrites[i], e));
       } else if (node.op == BoolOp::kXor) {
-        for (size_t e = 0; e < count; ++e)
+#pragma omp parallel for schedule(static) if (parallel)
+        for (int64_t e = 0; e < elements; ++e)
           out[e] = value[node.inputs[0]][e] ^ value[node.inputs[1]][e];
       } else {  // kNot: party 0 flips
-        for (size_t e = 0; e < count; ++e) out[e] = value[node.inputs[0]][e] ^ (party == 0);
+#pragma omp parallel for schedule(static) if (parallel)
+        for (int64_t e = 0; e < elements; ++e) out[e] = value[node.inputs[0]][e] ^ (party == 0);
       }
     }
   };
@@ -376,7 +392,8 @@ void SufGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
     std::vector<uint64_t> masked(2 * count * ands.size());
     for (size_t g = 0; g < ands.size(); ++g) {
       const BoolNode& node = s.bool_nodes[ands[g]];
-      for (size_t e = 0; e < count; ++e) {
+#pragma omp parallel for schedule(static) if (parallel)
+      for (int64_t e = 0; e < elements; ++e) {
         masked[(2 * g) * count + e] = value[node.inputs[0]][e] ^ keys.triples[triple + 3 * g][e];
         masked[(2 * g + 1) * count + e] =
             value[node.inputs[1]][e] ^ keys.triples[triple + 3 * g + 1][e];
@@ -386,7 +403,8 @@ void SufGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
     for (size_t g = 0; g < ands.size(); ++g) {
       std::vector<uint8_t>& out = value[ands[g]];
       out.resize(count);
-      for (size_t e = 0; e < count; ++e)
+#pragma omp parallel for schedule(static) if (parallel)
+      for (int64_t e = 0; e < elements; ++e)
         out[e] = static_cast<uint8_t>(
             and_share(party, de[(2 * g) * count + e], de[(2 * g + 1) * count + e],
                       keys.triples[triple + 3 * g][e], keys.triples[triple + 3 * g + 1][e],
@@ -397,7 +415,8 @@ void SufGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
   }
   const size_t first_bit = s.outputs + s.aux_outputs;
   for (size_t t = 0; t < s.bool_outputs.size(); ++t)
-    for (size_t e = 0; e < count; ++e)
+#pragma omp parallel for schedule(static) if (parallel)
+    for (int64_t e = 0; e < elements; ++e)
       share[first_bit + t][e] = value[s.bool_outputs[t]][e] ^ keys.bool_masks[t][e];
 }
 
