@@ -274,21 +274,21 @@ int run_party_command(const PartyOptions& options) {
       print_phase_table(engine.phase_costs(), engine.phase_seconds(), engine.phase_wait_seconds(),
                         fmt::format("P{}, whole batch", options.party));
   if (!options.json_path.empty())
-    write_metrics_json(options.json_path, {{"command", "party"},
-                                           {"party", options.party},
-                                           {"configuration", run.text()},
-                                           {"link", link_description(tls)},
-                                           {"backend", backend.name()},
-                                           {"online_ms", 1e3 * online_seconds},
-                                           {"bytes_sent", stats.bytes_sent},
-                                           {"bytes_received", stats.bytes_received},
-                                           {"rounds", stats.rounds},
-                                           {"key_bytes", key_file_bytes},
-                                           {"key_memory", resident_keys ? "resident" : "host"},
-                                           {"key_load_ms", 1e3 * key_load_seconds},
-                                           {"online_process",
-                                            process_counters_json(online_counters)},
-                                           {"phases", phases}});
+    write_metrics_json(options.json_path,
+                       {{"command", "party"},
+                        {"party", options.party},
+                        {"configuration", run.text()},
+                        {"link", link_description(tls)},
+                        {"backend", backend.name()},
+                        {"online_ms", 1e3 * online_seconds},
+                        {"bytes_sent", stats.bytes_sent},
+                        {"bytes_received", stats.bytes_received},
+                        {"rounds", stats.rounds},
+                        {"key_bytes", key_file_bytes},
+                        {"key_memory", resident_keys ? "resident" : "host"},
+                        {"key_load_ms", 1e3 * key_load_seconds},
+                        {"online_process", process_counters_json(online_counters)},
+                        {"phases", phases}});
   return 0;
 }
 

@@ -225,15 +225,15 @@ nlohmann::json inference_json(const RunOptions& options, uint64_t seed,
   const double per = 1.0 / static_cast<double>(inference.batch);
   nlohmann::json parties = nlohmann::json::array();
   for (int p = 0; p < 2; ++p)
-    parties.push_back({{"online_ms", 1e3 * per * run.party_online_seconds[p]},
-                       {"bytes_sent", run.party_channel[p].bytes_sent * per},
-                       {"bytes_received", run.party_channel[p].bytes_received * per},
-                       {"rounds", run.party_channel[p].rounds},
-                       {"key_bytes", run.key_stream_bytes[p] * per},
-                       {"key_load_ms", 1e3 * per * run.party_key_load_seconds[p]},
-                       {"key_bytes_held_whole_batch", run.key_bytes_held[p]},
-                       {"online_process_whole_batch",
-                        process_counters_json(run.party_online_counters[p])}});
+    parties.push_back(
+        {{"online_ms", 1e3 * per * run.party_online_seconds[p]},
+         {"bytes_sent", run.party_channel[p].bytes_sent * per},
+         {"bytes_received", run.party_channel[p].bytes_received * per},
+         {"rounds", run.party_channel[p].rounds},
+         {"key_bytes", run.key_stream_bytes[p] * per},
+         {"key_load_ms", 1e3 * per * run.party_key_load_seconds[p]},
+         {"key_bytes_held_whole_batch", run.key_bytes_held[p]},
+         {"online_process_whole_batch", process_counters_json(run.party_online_counters[p])}});
   nlohmann::json phases = nlohmann::json::object();
   for (const char* phase : kPhases) {
     const auto& costs = run.party_phase_costs[0].entries();

@@ -52,7 +52,8 @@ std::vector<uint64_t> eval_comparison_bit(int party, ByteReader& key, std::span<
   for (int64_t j = 0; j < bytes; ++j) {
     const size_t first = static_cast<size_t>(j) * 8, last = std::min(first + 8, count);
     uint8_t byte = 0;
-    for (size_t i = first; i < last; ++i) byte |= static_cast<uint8_t>((c_xor[i] & 1) << (i - first));
+    for (size_t i = first; i < last; ++i)
+      byte |= static_cast<uint8_t>((c_xor[i] & 1) << (i - first));
     masked[j] = byte ^ s_xor[j];
   }
   const std::vector<uint8_t> c_hat = opener.open_bits(masked, count);

@@ -15,8 +15,8 @@ struct Cost {
   uint64_t key_bytes = 0;   // per party
   uint64_t bytes_sent = 0;  // by this party
   uint64_t rounds = 0;
-  uint64_t prg_calls = 0;  // fixed-key PRG blocks this side evaluated (CPU FSS code)
-  double seconds = 0;      // a party's wall time in the gate or open (its exchanges included)
+  uint64_t prg_calls = 0;      // fixed-key PRG blocks this side evaluated (CPU FSS code)
+  double seconds = 0;          // a party's wall time in the gate or open (its exchanges included)
   double wait_seconds = 0;     // of seconds, in exchanges with the peer
   double backend_seconds = 0;  // of seconds, in the backend's bulk operations (crypto/backend.h)
 

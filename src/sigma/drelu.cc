@@ -99,8 +99,8 @@ void DreluGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sha
       unpack_block(key_bits[k], 1, first, {bits, size});
       for (size_t j = 0; j < size; ++j) {
         const size_t i = first + j;
-        share[k][i] = drelu_share(party, m_, ring.add(x_hat[0][i], offset[k]), compare[i * K + k],
-                                  bits[j]);
+        share[k][i] =
+            drelu_share(party, m_, ring.add(x_hat[0][i], offset[k]), compare[i * K + k], bits[j]);
       }
     }
   });

@@ -24,8 +24,8 @@ TEST(GateKeys, BlocksUnpackAsReadPacked) {
   SCOPED_TRACE("FSS_TEST_SEED=" + std::to_string(seed));
   std::mt19937_64 rng(seed);
   for (int bits = 1; bits <= 64; ++bits)
-    for (size_t count : {size_t{1}, size_t{7}, kBlockElements, 3 * kBlockElements + 5,
-                         size_t{40000} + bits}) {
+    for (size_t count :
+         {size_t{1}, size_t{7}, kBlockElements, 3 * kBlockElements + 5, size_t{40000} + bits}) {
       std::vector<uint64_t> values(count);
       for (auto& v : values) v = bits == 64 ? rng() : rng() & ((uint64_t{1} << bits) - 1);
       ByteWriter writer;
