@@ -57,16 +57,21 @@ void TruncateReduceGate::eval(int party, ByteReader& key, InColumns x_hat, OutCo
 #pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) x_low[i] = low.mod(x_hat[0][i]);
   const std::vector<uint64_t> carry = eval_comparison_bit(party, key, x_low, f_, output_.n, opener);
-  const std::vector<uint64_t> correction =
-      read_packed(key, count, output_.n, "output mask correction");
+  const int n = output_.n;
+  const std::span<const uint8_t> correction =
+      read_packed_bytes(key, count, n, "output mask correction");
 
   const Ring in_ring = input_.ring();
   const Ring out_ring = output_.ring();
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i) {
-    const uint64_t public_part = party == 0 ? in_ring.lrs(x_hat[0][i], f_) : 0;
-    share[0][i] = out_ring.add(out_ring.sub(public_part, carry[i]), correction[i]);
-  }
+  for_each_block(count, [&](size_t first, size_t size) {
+    uint64_t corr[kBlockElements];
+    unpack_block(correction, n, first, {corr, size});
+    for (size_t k = 0; k < size; ++k) {
+      const size_t i = first + k;
+      const uint64_t public_part = party == 0 ? in_ring.lrs(x_hat[0][i], f_) : 0;
+      share[0][i] = out_ring.add(out_ring.sub(public_part, carry[i]), corr[k]);
+    }
+  });
 }
 
 }  // namespace fss

@@ -110,14 +110,18 @@ void SquareGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sh
   const size_t count = x_hat[0].size();
   const int n = output_.n;
   const Ring ring = output_.ring();
-  const std::vector<uint64_t> r = read_packed(key, count, n, "input mask");
-  const std::vector<uint64_t> r2 = read_packed(key, count, n, "mask square");
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i) {
-    const uint64_t x = x_hat[0][i];
-    const uint64_t public_part = party == 0 ? ring.mul(x, x) : 0;
-    share[0][i] = ring.add(ring.sub(public_part, ring.mul(2 * x, r[i])), r2[i]);
-  }
+  const std::span<const uint8_t> r = read_packed_bytes(key, count, n, "input mask");
+  const std::span<const uint8_t> r2 = read_packed_bytes(key, count, n, "mask square");
+  for_each_block(count, [&](size_t first, size_t size) {
+    uint64_t mask[kBlockElements], square[kBlockElements];
+    unpack_block(r, n, first, {mask, size});
+    unpack_block(r2, n, first, {square, size});
+    for (size_t k = 0; k < size; ++k) {
+      const uint64_t x = x_hat[0][first + k];
+      const uint64_t public_part = party == 0 ? ring.mul(x, x) : 0;
+      share[0][first + k] = ring.add(ring.sub(public_part, ring.mul(2 * x, mask[k])), square[k]);
+    }
+  });
 }
 
 Shared mul(Engine& engine, const Masked& a, const Masked& b) {

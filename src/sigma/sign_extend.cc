@@ -52,17 +52,24 @@ void SignExtendGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumn
   const uint64_t half = uint64_t{1} << (m - 1);
 
   std::vector<uint64_t> z_hat(count);
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) z_hat[i] = in_ring.add(x_hat[0][i], half);
   const std::vector<uint64_t> wrap =
       eval_comparison_bit(party, key, z_hat, m, output_.n - m, opener);
-  const std::vector<uint64_t> correction =
-      read_packed(key, count, output_.n, "output mask correction");
+  const int n = output_.n;
+  const std::span<const uint8_t> correction =
+      read_packed_bytes(key, count, n, "output mask correction");
 
-  for (size_t i = 0; i < count; ++i) {
-    const uint64_t public_part = party == 0 ? out_ring.sub(z_hat[i], half) : 0;
-    const uint64_t wrap_term = out_ring.mul(wrap[i], uint64_t{1} << m);
-    share[0][i] = out_ring.add(out_ring.add(public_part, wrap_term), correction[i]);
-  }
+  for_each_block(count, [&](size_t first, size_t size) {
+    uint64_t corr[kBlockElements];
+    unpack_block(correction, n, first, {corr, size});
+    for (size_t k = 0; k < size; ++k) {
+      const size_t i = first + k;
+      const uint64_t public_part = party == 0 ? out_ring.sub(z_hat[i], half) : 0;
+      const uint64_t wrap_term = out_ring.mul(wrap[i], uint64_t{1} << m);
+      share[0][i] = out_ring.add(out_ring.add(public_part, wrap_term), corr[k]);
+    }
+  });
 }
 
 Shared sign_extend(Engine& engine, const Masked& x, int n) {
