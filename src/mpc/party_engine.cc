@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <utility>
 
 #include "core/bitpack.h"
 #include "crypto/metered_backend.h"
@@ -27,15 +28,21 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Sends our packed shares and receives the peer's (one round); returns the peer's bytes and the
+// seconds spent in the exchange.
+std::pair<std::vector<uint8_t>, double> exchange_packed(Channel& peer,
+                                                        std::span<const uint8_t> packed) {
+  std::vector<uint8_t> received(packed.size());
+  const auto start = std::chrono::steady_clock::now();
+  peer.exchange(packed, received);
+  return {std::move(received), seconds_since(start)};
+}
+
 // Exchanges bit-packed shares with the peer and adds the peer's to ours; returns the seconds
 // spent in the exchange.
 double open_in_place(Channel& peer, std::span<const uint64_t> mine, int bits,
                      std::span<uint64_t> out) {
-  const std::vector<uint8_t> packed = pack(mine, bits);
-  std::vector<uint8_t> received(packed.size());
-  const auto start = std::chrono::steady_clock::now();
-  peer.exchange(packed, received);
-  const double waited = seconds_since(start);
+  const auto [received, waited] = exchange_packed(peer, pack(mine, bits));
   unpack(received, bits, out);
   const Ring ring{bits};
   const auto count = static_cast<int64_t>(out.size());
@@ -54,10 +61,8 @@ class ChannelOpener final : public Opener {
   }
   std::vector<uint8_t> open_bits(std::span<const uint8_t> packed, size_t count) override {
     check_packed(packed, count, 1);
-    std::vector<uint8_t> received(packed.size());
-    const auto start = std::chrono::steady_clock::now();
-    peer_.exchange(packed, received);
-    waited_ += seconds_since(start);
+    auto [received, waited] = exchange_packed(peer_, packed);
+    waited_ += waited;
     check_packed(received, count, 1);  // the peer's padding, as unpack checks it in open()
     for (size_t j = 0; j < received.size(); ++j) received[j] ^= packed[j];
     return received;
