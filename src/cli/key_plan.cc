@@ -38,6 +38,8 @@ class KeyPlanEngine final : public Engine {
 
  protected:
   void run_gate(const Gate& gate, InColumns, OutColumns out) override {
+    // Outputs come uninitialised (Engine::apply); the walk's later steps read them.
+    for (const std::span<uint64_t>& column : out) std::fill(column.begin(), column.end(), 0);
     const uint64_t payload = gate.key_bytes(out[0].size());
     plan_.key_file_bytes += kRecordHeaderBytes + padded(payload);
     segment_bytes_ += kRecordHeaderBytes + padded(payload);

@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/fixed_point.h"
+#include "core/words.h"
 
 namespace fss {
 
@@ -49,12 +50,11 @@ class Tensor {
  public:
   // Zero-filled.
   Tensor(Shape shape, FixedPoint fixed_point)
-      : shape_(std::move(shape)), fixed_point_(fixed_point), values_(shape_.size()) {
-    fixed_point_.validate();
-  }
-  // Takes `values` (row-major); their count must match the shape and each must be < 2^n.
-  Tensor(Shape shape, FixedPoint fixed_point, std::vector<uint64_t> values)
-      : shape_(std::move(shape)), fixed_point_(fixed_point), values_(std::move(values)) {
+      : Tensor(Trusted{}, std::move(shape), fixed_point,
+               [](size_t count) { return zero_words(count); }) {}
+  // Copies `values` (row-major); their count must match the shape and each must be < 2^n.
+  Tensor(Shape shape, FixedPoint fixed_point, const std::vector<uint64_t>& values)
+      : shape_(std::move(shape)), fixed_point_(fixed_point), values_(values.begin(), values.end()) {
     fixed_point_.validate();
     if (values_.size() != shape_.size())
       fail(ErrorKind::kInvalidArgument, "tensor {}: got {} values, the shape holds {}",
@@ -64,6 +64,21 @@ class Tensor {
       if (values_[i] & ~mask)
         fail(ErrorKind::kInvalidArgument, "tensor {}: value {} at flat index {} exceeds {} bits",
              shape_.to_string(), values_[i], i, fixed_point_.n);
+  }
+
+  // For a caller that writes every element (core/words.h's words_for_overwrite): no zero fill.
+  static Tensor for_overwrite(Shape shape, FixedPoint fixed_point) {
+    return Tensor(Trusted{}, std::move(shape), fixed_point,
+                  [](size_t count) { return words_for_overwrite(count); });
+  }
+  // Every element `value` (< 2^n).
+  static Tensor filled(Shape shape, FixedPoint fixed_point, uint64_t value) {
+    fixed_point.validate();
+    if (value & ~fixed_point.ring().mask())
+      fail(ErrorKind::kInvalidArgument, "tensor {}: fill value {} exceeds {} bits",
+           shape.to_string(), value, fixed_point.n);
+    return Tensor(Trusted{}, std::move(shape), fixed_point,
+                  [value](size_t count) { return filled_words(count, value); });
   }
 
   const Shape& shape() const { return shape_; }
@@ -89,6 +104,15 @@ class Tensor {
   }
 
  private:
+  // Values from make_words(element count), which fit the shape and the ring by construction.
+  struct Trusted {};
+  template <typename MakeWords>
+  Tensor(Trusted, Shape shape, FixedPoint fixed_point, const MakeWords& make_words)
+      : shape_(std::move(shape)), fixed_point_(fixed_point) {
+    fixed_point_.validate();
+    values_ = make_words(shape_.size());
+  }
+
   size_t flat_index(std::initializer_list<int64_t> index) const {
     const std::span<const int64_t> indices(index.begin(), index.size());
     bool in_bounds = static_cast<int>(indices.size()) == shape_.rank();
@@ -105,7 +129,7 @@ class Tensor {
 
   Shape shape_;
   FixedPoint fixed_point_;
-  std::vector<uint64_t> values_;
+  Words values_;
 };
 
 }  // namespace fss

@@ -32,8 +32,8 @@ void gen_comparison_bit(std::span<const uint64_t> alphas, int m, int bits, Seede
   }
 }
 
-std::vector<uint64_t> eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> xs,
-                                          int m, int bits, Opener& opener) {
+Words eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> xs, int m, int bits,
+                          Opener& opener) {
   const size_t count = xs.size();
   const DpfKeyRecord dpf = read_dpf_record(key);
   if (dpf.count != count || dpf.params.n != m || dpf.params.out_bits != 1)
@@ -59,7 +59,7 @@ std::vector<uint64_t> eval_comparison_bit(int party, ByteReader& key, std::span<
   const std::vector<uint8_t> c_hat = opener.open_bits(masked, count);
 
   const Ring ring{bits};
-  std::vector<uint64_t> c_share(count);
+  Words c_share = words_for_overwrite(count);
   for_each_block(count, [&](size_t first, size_t size) {
     uint64_t s[kBlockElements];
     unpack_block(s_arith, bits, first, {s, size});

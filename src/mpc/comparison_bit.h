@@ -24,7 +24,7 @@ void gen_comparison_bit(std::span<const uint64_t> alphas, int m, int bits, Seede
 
 // Party: reads its key and returns its shares of 1{xs[i] < alpha_i} mod 2^bits (one round).
 // Throws kParse if the key record does not hold xs.size() comparisons on m bits.
-std::vector<uint64_t> eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> xs,
-                                          int m, int bits, Opener& opener);
+Words eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> xs, int m, int bits,
+                          Opener& opener);
 
 }  // namespace fss

@@ -16,7 +16,7 @@ void check_same_layout(const Tensor& a, const Tensor& b, const char* op) {
 template <typename Op>
 Tensor combine(const Tensor& a, const Tensor& b, const char* name, Op op) {
   check_same_layout(a, b, name);
-  Tensor out(a.shape(), a.fixed_point());
+  Tensor out = Tensor::for_overwrite(a.shape(), a.fixed_point());
   const Ring ring = a.ring();
   const auto count = static_cast<int64_t>(a.size());
 #pragma omp parallel for schedule(static) if (count >= kParallelElements)
@@ -48,8 +48,9 @@ std::vector<Shared> Engine::apply(const Gate& gate, std::span<const Masked* cons
   std::vector<Shared> outputs;
   std::vector<std::span<uint64_t>> out;
   outputs.reserve(out_formats.size());
+  // run_gate writes every output element (gates' eval, gen's masks, clear), so no zero fill.
   for (size_t k = 0; k < out_formats.size(); ++k)
-    outputs.push_back({Tensor(out_shapes[k], out_formats[k])});
+    outputs.push_back({Tensor::for_overwrite(out_shapes[k], out_formats[k])});
   for (Shared& o : outputs) out.push_back(o.value.data());
   run_gate(gate, in, out);
   return outputs;
@@ -130,7 +131,7 @@ Masked sub(const Masked& a, const Masked& b) {
 }
 
 Shared scale(const Shared& value, uint64_t c) {
-  Tensor out(value.value.shape(), value.value.fixed_point());
+  Tensor out = Tensor::for_overwrite(value.value.shape(), value.value.fixed_point());
   const Ring ring = out.ring();
   for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mul(value.value[i], c);
   return {std::move(out)};

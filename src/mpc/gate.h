@@ -13,6 +13,7 @@
 #include "core/bytes.h"
 #include "core/fixed_point.h"
 #include "core/tensor.h"
+#include "core/words.h"
 #include "crypto/prg.h"
 #include "mpc/gate_kind.h"
 
@@ -29,7 +30,7 @@ class Opener {
   virtual ~Opener() = default;
   // Sends this party's shares (bit-packed to `bits`), returns share + peer's share mod 2^bits
   // (XOR for bits = 1). One round.
-  virtual std::vector<uint64_t> open(std::span<const uint64_t> shares, int bits) = 0;
+  virtual Words open(std::span<const uint64_t> shares, int bits) = 0;
   // The same for `count` XOR-shared bits already packed (core/bitpack.h, packed_bytes(count, 1)
   // bytes): returns both parties' bits XORed, packed. The same message as open(shares, 1).
   virtual std::vector<uint8_t> open_bits(std::span<const uint8_t> packed, size_t count) {

@@ -20,8 +20,8 @@ void write_packed(ByteWriter& out, std::span<const uint64_t> values, int bits) {
   pack(values, bits, out.grow(packed_bytes(values.size(), bits)));
 }
 
-std::vector<uint64_t> read_packed(ByteReader& in, size_t count, int bits, const char* what) {
-  std::vector<uint64_t> values(count);
+Words read_packed(ByteReader& in, size_t count, int bits, const char* what) {
+  Words values = words_for_overwrite(count);
   unpack(in.take(packed_bytes(count, bits), what), bits, values);
   return values;
 }

@@ -8,6 +8,7 @@
 
 #include "core/bitpack.h"
 #include "core/bytes.h"
+#include "core/words.h"
 #include "crypto/prg.h"
 
 namespace fss {
@@ -24,7 +25,7 @@ SharePair share_values(SeededPrg& prg, std::span<const uint64_t> values, int bit
 
 void write_packed(ByteWriter& out, std::span<const uint64_t> values, int bits);
 // Reads `count` values of `bits` bits written by write_packed. Throws kParse if truncated.
-std::vector<uint64_t> read_packed(ByteReader& in, size_t count, int bits, const char* what);
+Words read_packed(ByteReader& in, size_t count, int bits, const char* what);
 
 // Block-wise evaluation: a gate that reads its key fields as packed bytes and unpacks them block
 // by block inside its own loop keeps the unpacked values in cache instead of writing and

@@ -105,19 +105,20 @@ void LutGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
   // u_b = sum_j T[x^ - j] e_b[j], a dot product with the reversed table at offset 2^k - x^.
   const Ring out_ring = output_.ring();
   const uint64_t entries = uint64_t{1} << k;
-  std::vector<uint64_t> offsets(count), dots(count), ones(count);
+  Words offsets = words_for_overwrite(count), dots = words_for_overwrite(count),
+        ones = words_for_overwrite(count);
 #pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) offsets[i] = entries - (x_hat[0][i] & (entries - 1));
   backend().dpf_full_domain_dot(party, dpf, reversed_, offsets, dots, ones);
   const uint64_t sign = party == 0 ? 1 : out_ring.mask();  // (-1)^b
-  std::vector<uint64_t> masked(count);
+  Words masked = words_for_overwrite(count);
   for_each_block(count, [&](size_t first, size_t size) {
     uint64_t r[kBlockElements];
     unpack_block(rho, n, first, {r, size});
     for (size_t j = 0; j < size; ++j)
       masked[first + j] = out_ring.add(out_ring.mul(sign, dots[first + j]), r[j]);
   });
-  const std::vector<uint64_t> v = opener.open(masked, n);
+  const Words v = opener.open(masked, n);
   for_each_block(count, [&](size_t first, size_t size) {
     uint64_t c[kBlockElements];
     unpack_block(correction, n, first, {c, size});

@@ -54,8 +54,8 @@ double open_in_place(Channel& peer, std::span<const uint64_t> mine, int bits,
 class ChannelOpener final : public Opener {
  public:
   explicit ChannelOpener(Channel& peer) : peer_(peer) {}
-  std::vector<uint64_t> open(std::span<const uint64_t> shares, int bits) override {
-    std::vector<uint64_t> out(shares.size());
+  Words open(std::span<const uint64_t> shares, int bits) override {
+    Words out = words_for_overwrite(shares.size());
     waited_ += open_in_place(peer_, shares, bits, out);
     return out;
   }
@@ -80,7 +80,7 @@ Masked PartyEngine::open(const Shared& value, const std::string& label) {
   const auto start = std::chrono::steady_clock::now();
   const Tensor& mine = value.value;
   const ChannelStats before = peer_->stats();
-  Tensor opened(mine.shape(), mine.fixed_point());
+  Tensor opened = Tensor::for_overwrite(mine.shape(), mine.fixed_point());
   const double waited = open_in_place(*peer_, mine.data(), mine.fixed_point().n, opened.data());
   book_wait(waited);
   book(label, {.calls = 1,

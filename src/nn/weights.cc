@@ -229,7 +229,8 @@ Tensor to_fixed_point(const FloatTensor& tensor, FixedPoint fixed_point) {
   const size_t count = tensor.values.size();
   FSS_CHECK(count == tensor.shape.size(), "{} holds {} values for shape {}", tensor.name, count,
             tensor.shape.to_string());
-  std::vector<uint64_t> encoded(count);
+  Tensor result = Tensor::for_overwrite(tensor.shape, fixed_point);
+  const std::span<uint64_t> encoded = result.data();
   // Exceptions must not leave an OpenMP region: chunks record their first bad index, and the
   // smallest one is encoded again outside to produce the error.
   std::atomic<size_t> first_bad = count;
@@ -257,7 +258,7 @@ Tensor to_fixed_point(const FloatTensor& tensor, FixedPoint fixed_point) {
     }
     FSS_CHECK(false, "encoding {} failed once and then succeeded", tensor.values[bad]);
   }
-  return Tensor(tensor.shape, fixed_point, std::move(encoded));
+  return result;  // every value encoded, each < 2^n
 }
 
 ModelWeights to_fixed_point(const FloatModelWeights& weights, FixedPoint fixed_point) {

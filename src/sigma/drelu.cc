@@ -80,7 +80,7 @@ void DreluGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sha
   const size_t K = offsets_.size();
   std::vector<uint64_t> offset(K);
   for (size_t k = 0; k < K; ++k) offset[k] = ring.from_signed(offsets_[k]);
-  std::vector<uint64_t> complement(count * K);
+  Words complement = words_for_overwrite(count * K);
 #pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i)
     for (size_t k = 0; k < K; ++k)  // 2^{m-1} - 1 - y0 for y = x^ + offset

@@ -190,9 +190,8 @@ void RowSumOfSquaresGate::eval(int party, ByteReader& key, InColumns x_hat, OutC
                                Opener&) const {
   const size_t rows = share[0].size();
   const Ring ring = input_.ring();
-  const std::vector<uint64_t> masks = read_packed(key, rows * k_, input_.n, "input mask share");
-  const std::vector<uint64_t> constants =
-      read_packed(key, rows, input_.n, "squared mask sum share");
+  const Words masks = read_packed(key, rows * k_, input_.n, "input mask share");
+  const Words constants = read_packed(key, rows, input_.n, "squared mask sum share");
   for (size_t row = 0; row < rows; ++row) {
     uint64_t sum = constants[row];
     for (int64_t j = 0; j < k_; ++j) {
@@ -215,9 +214,8 @@ Shared divide_by_rms(Engine& engine, const Masked& z, const NormOptions& options
   const int frac_out = rsqrt_frac_bits(z, options, name);
 
   Shared s = engine.apply(RowSumOfSquaresGate(format, k), z);
-  engine.add_public(s,
-                    Tensor(s.value.shape(), s.value.fixed_point(),
-                           std::vector<uint64_t>(s.value.size(), epsilon_term(z, options, name))));
+  engine.add_public(
+      s, Tensor::filled(s.value.shape(), s.value.fixed_point(), epsilon_term(z, options, name)));
   const Masked s_hat = engine.open(s, norm_open_label(name, kNormSumOfSquaresStep));
 
   const RecSqrtParams params{.output_frac_bits = frac_out,

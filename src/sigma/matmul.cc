@@ -131,9 +131,9 @@ void MatmulGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sh
                       Opener&) const {
   const MatmulDims dims = core_dims(shape_);
   const int n = output_.n;
-  const std::vector<uint64_t> r_x = read_packed(key, dims.left_size(), n, "share of R_X");
-  const std::vector<uint64_t> r_w = read_packed(key, dims.right_size(), n, "share of R_W");
-  const std::vector<uint64_t> c = read_packed(key, dims.out_size(), n, "share of R_X R_W + r_out");
+  const Words r_x = read_packed(key, dims.left_size(), n, "share of R_X");
+  const Words r_w = read_packed(key, dims.right_size(), n, "share of R_W");
+  const Words c = read_packed(key, dims.out_size(), n, "share of R_X R_W + r_out");
 
   // (b X^ - [R_X]) W^ - X^ [R_W] + [c], as two products straight from the operands (no
   // concatenated copy of W^ and [R_W]). Intermediate values wrap mod 2^64; only the final sum

@@ -41,7 +41,7 @@ Shared nexp(Engine& engine, const Masked& x) {
 
   // 1. d = 1{x < 2^16}.
   Shared at_least_clip = engine.apply(DreluGate(format, m, {-static_cast<int64_t>(kClip + 1)}), x);
-  engine.add_public(at_least_clip, Tensor(shape, {1, 0}, std::vector<uint64_t>(x.value.size(), 1)));
+  engine.add_public(at_least_clip, Tensor::filled(shape, {1, 0}, 1));
   const Masked below_clip = engine.open(at_least_clip, kNexpClipBitLabel);
 
   // 2. c = d ? x : 2^16 - 1, in 16 bits.
@@ -49,8 +49,7 @@ Shared nexp(Engine& engine, const Masked& x) {
   const Masked x_minus_clip =
       add_public(engine, low_bits(x, clip_format), clip_format.ring().neg(kClip));
   Shared clipped = engine.apply(SelectGate(clip_format), below_clip, x_minus_clip);
-  engine.add_public(clipped,
-                    Tensor(shape, clip_format, std::vector<uint64_t>(x.value.size(), kClip)));
+  engine.add_public(clipped, Tensor::filled(shape, clip_format, kClip));
   const Masked c = engine.open(clipped, kNexpClippedLabel);
 
   // 3. c = 2^8 c1 + c0.

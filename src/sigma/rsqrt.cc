@@ -102,15 +102,14 @@ void NormalizeByExponentGate::eval(int party, ByteReader& key, InColumns x_hat, 
   const int n = input_.n, thresholds = n - 2;
   const Ring ring = input_.ring();
   const Ring exponent_ring{exponent_bits_};
-  const std::vector<uint64_t> r_x = read_packed(key, count, n, "input mask share");
-  const std::vector<uint64_t> r_y = read_packed(key, count, n, "normalized output mask share");
-  const std::vector<uint64_t> r_e =
-      read_packed(key, count, exponent_bits_, "exponent output mask share");
+  const Words r_x = read_packed(key, count, n, "input mask share");
+  const Words r_y = read_packed(key, count, n, "normalized output mask share");
+  const Words r_e = read_packed(key, count, exponent_bits_, "exponent output mask share");
   // Accumulated over i: y's and e's shares without the terms in v^, which need every c^_i.
   std::vector<uint64_t> y(count, 0), e(count, 0), v_hat(count, uint64_t{1} << thresholds);
   for (int i = 1; i <= thresholds; ++i) {
-    const std::vector<uint64_t> rho = read_packed(key, count, bit_mask_bits(i), "bit mask share");
-    const std::vector<uint64_t> cross = read_packed(key, count, i + 2, "mask product share");
+    const Words rho = read_packed(key, count, bit_mask_bits(i), "bit mask share");
+    const Words cross = read_packed(key, count, i + 2, "mask product share");
     const int shift = thresholds - i;
     for (size_t j = 0; j < count; ++j) {
       const uint64_t c_hat = x_hat[i][j];

@@ -51,11 +51,10 @@ void SignExtendGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumn
   const Ring out_ring = output_.ring();
   const uint64_t half = uint64_t{1} << (m - 1);
 
-  std::vector<uint64_t> z_hat(count);
+  Words z_hat = words_for_overwrite(count);
 #pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
   for (size_t i = 0; i < count; ++i) z_hat[i] = in_ring.add(x_hat[0][i], half);
-  const std::vector<uint64_t> wrap =
-      eval_comparison_bit(party, key, z_hat, m, output_.n - m, opener);
+  const Words wrap = eval_comparison_bit(party, key, z_hat, m, output_.n - m, opener);
   const int n = output_.n;
   const std::span<const uint8_t> correction =
       read_packed_bytes(key, count, n, "output mask correction");

@@ -102,8 +102,7 @@ Shared nexp(Engine& engine, const Masked& x, int bits) {
   const Masked y_minus_clip =
       add_public(engine, low_bits(views.fine, cell_format), cell_format.ring().neg(clip));
   Shared cell = engine.apply(SelectGate(cell_format), below, y_minus_clip);
-  engine.add_public(
-      cell, Tensor(x.value.shape(), cell_format, std::vector<uint64_t>(x.value.size(), clip)));
+  engine.add_public(cell, Tensor::filled(x.value.shape(), cell_format, clip));
   const Masked c = engine.open(cell, "suf nexp: cell");
 
   // 5. The cell's exponential.

@@ -15,15 +15,15 @@ namespace {
 
 // The key-record arrays after the FSS keys, in record order.
 struct PhiKeys {
-  std::vector<std::vector<uint64_t>> powers;           // [i - 1][e]: r^i, i = 1..d
-  std::vector<std::vector<uint64_t>> a;                // kDcf, [o][e]: mask of coefficient o
-  std::vector<std::vector<uint64_t>> a_powers;         // kDcf, per o, i = 1..k-1: a_o r^i
-  std::vector<std::vector<uint64_t>> boundary_masks;   // kComparisonBits, [i - 1][e]: s_i
-  std::vector<std::vector<uint64_t>> boundary_powers;  // [(i - 1) K1 + j][e]: s_i r^j
-  std::vector<std::vector<uint64_t>> kappa;            // [j][e]
-  std::vector<std::vector<uint64_t>> aux_masks;        // [q][e]
-  std::vector<std::vector<uint64_t>> triples;          // per used AND node: a, b, c
-  std::vector<std::vector<uint64_t>> bool_masks;       // [t][e]
+  std::vector<Words> powers;           // [i - 1][e]: r^i, i = 1..d
+  std::vector<Words> a;                // kDcf, [o][e]: mask of coefficient o
+  std::vector<Words> a_powers;         // kDcf, per o, i = 1..k-1: a_o r^i
+  std::vector<Words> boundary_masks;   // kComparisonBits, [i - 1][e]: s_i
+  std::vector<Words> boundary_powers;  // [(i - 1) K1 + j][e]: s_i r^j
+  std::vector<Words> kappa;            // [j][e]
+  std::vector<Words> aux_masks;        // [q][e]
+  std::vector<Words> triples;          // per used AND node: a, b, c
+  std::vector<Words> bool_masks;       // [t][e]
 };
 
 uint64_t and_nodes(const SufPlan& plan) {
@@ -280,7 +280,7 @@ void SufGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
   const bool parallel = elements >= kParallelElements;
 
   // (2) Φ's round: the masked varying coefficients (kDcf) or boundary bits (kComparisonBits).
-  std::vector<uint64_t> opened;
+  Words opened;
   if (!plan_.opened.empty()) {
     const size_t width = plan_.opened.size();
     std::vector<uint64_t> masked(count * width);
@@ -292,7 +292,7 @@ void SufGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
       }
     opened = opener.open(masked, n);
   }
-  std::vector<uint64_t> boundary_hat;
+  Words boundary_hat;
   if (bits_mode) {
     std::vector<uint64_t> masked(count * boundaries);
 #pragma omp parallel for schedule(static) if (parallel)
@@ -399,7 +399,7 @@ void SufGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share
             value[node.inputs[1]][e] ^ keys.triples[triple + 3 * g + 1][e];
       }
     }
-    const std::vector<uint64_t> de = opener.open(masked, 1);
+    const Words de = opener.open(masked, 1);
     for (size_t g = 0; g < ands.size(); ++g) {
       std::vector<uint8_t>& out = value[ands[g]];
       out.resize(count);

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <string>
+
 #include "core/error.h"
 
 namespace fss {
@@ -87,6 +90,43 @@ TEST(TensorTest, FromValues) {
             }),
             ErrorKind::kInvalidArgument);
   EXPECT_EQ(kind_of_error([] { Tensor(Shape{1}, FixedPoint{8, 8}); }), ErrorKind::kInvalidArgument);
+}
+
+TEST(TensorTest, ZeroFilledAndFilled) {
+  // Sizes on both sides of the parallel fills' threshold.
+  for (int64_t size : {int64_t{1}, int64_t{7}, int64_t{1} << 15, (int64_t{1} << 15) + 3}) {
+    const Tensor zeros(Shape{size}, FixedPoint{8, 2});
+    const Tensor sevens = Tensor::filled(Shape{size}, FixedPoint{8, 2}, 7);
+    for (int64_t i = 0; i < size; ++i) {
+      ASSERT_EQ(zeros[i], 0u) << "size " << size << ", element " << i;
+      ASSERT_EQ(sevens[i], 7u) << "size " << size << ", element " << i;
+    }
+  }
+  EXPECT_EQ(kind_of_error([] {
+              Tensor::filled(Shape{2}, FixedPoint{8, 2}, 256);
+            }),
+            ErrorKind::kInvalidArgument);
+  EXPECT_EQ(kind_of_error([] {
+              Tensor::filled(Shape{2}, FixedPoint{8, 8}, 1);
+            }),
+            ErrorKind::kInvalidArgument);
+}
+
+// ctest runs the tests with FSSFORMER_POISON_UNINITIALISED=1 (tests/CMakeLists.txt): a tensor
+// for overwriting then starts with a nonzero pattern, so that an output element a gate fails to
+// write cannot pass as the zero of a fresh page.
+TEST(TensorTest, ForOverwriteStartsPoisonedInTheTests) {
+  const char* poison = std::getenv("FSSFORMER_POISON_UNINITIALISED");
+  ASSERT_TRUE(poison != nullptr && std::string(poison) == "1")
+      << "run through ctest, which sets FSSFORMER_POISON_UNINITIALISED=1";
+  for (int64_t size : {int64_t{1}, (int64_t{1} << 15) + 3}) {
+    const Tensor tensor = Tensor::for_overwrite(Shape{size}, FixedPoint{64, 0});
+    ASSERT_EQ(tensor.size(), static_cast<size_t>(size));
+    for (int64_t i = 0; i < size; ++i) {
+      ASSERT_NE(tensor[i], 0u) << "size " << size << ", element " << i;
+      ASSERT_EQ(tensor[i], tensor[0]) << "size " << size << ", element " << i;
+    }
+  }
 }
 
 TEST(TensorTest, Reshape) {

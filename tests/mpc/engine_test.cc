@@ -39,7 +39,7 @@ class RemaskGate final : public Gate {
     write_packed(key1, shares.party[1], format_.n);
   }
   void eval(int party, ByteReader& key, InColumns x_hat, OutColumns share, Opener&) const override {
-    const std::vector<uint64_t> delta = read_packed(key, x_hat[0].size(), format_.n, "delta");
+    const Words delta = read_packed(key, x_hat[0].size(), format_.n, "delta");
     for (size_t i = 0; i < delta.size(); ++i)
       share[0][i] = format_.ring().add(party == 0 ? x_hat[0][i] : 0, delta[i]);
   }

@@ -49,8 +49,7 @@ class DoubleGate final : public Gate {
   }
   void eval(int party, ByteReader& key, InColumns x_hat, OutColumns share, Opener&) const override {
     const Ring ring = kFormat.ring();
-    const std::vector<uint64_t> correction =
-        read_packed(key, x_hat[0].size(), kFormat.n, "correction");
+    const Words correction = read_packed(key, x_hat[0].size(), kFormat.n, "correction");
     for (size_t i = 0; i < correction.size(); ++i)
       share[0][i] = ring.add(party == 0 ? ring.mul(2, x_hat[0][i]) : 0, correction[i]);
   }

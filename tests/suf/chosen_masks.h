@@ -25,8 +25,9 @@ class SharedMemoryOpeners {
   class Side final : public Opener {
    public:
     Side(SharedMemoryOpeners& hub, int party) : hub_(hub), party_(party) {}
-    std::vector<uint64_t> open(std::span<const uint64_t> shares, int bits) override {
-      return hub_.exchange(party_, shares, bits);
+    Words open(std::span<const uint64_t> shares, int bits) override {
+      const std::vector<uint64_t> opened = hub_.exchange(party_, shares, bits);
+      return Words(opened.begin(), opened.end());
     }
 
    private:

@@ -1,0 +1,43 @@
+#include "core/words.h"
+
+#include <cstdlib>
+#include <string_view>
+
+namespace fss {
+namespace {
+
+// Fills run on OpenMP threads from this many words up; below, a parallel region costs more.
+constexpr int64_t kParallelWords = int64_t{1} << 15;
+constexpr uint64_t kPoison = 0xdeadbeefdeadbeefULL;
+
+bool poison_requested() {
+  static const bool requested = [] {
+    const char* value = std::getenv("FSSFORMER_POISON_UNINITIALISED");
+    return value != nullptr && std::string_view(value) == "1";
+  }();
+  return requested;
+}
+
+void fill(Words& words, uint64_t value) {
+  const auto count = static_cast<int64_t>(words.size());
+#pragma omp parallel for schedule(static) if (count >= kParallelWords)
+  for (int64_t i = 0; i < count; ++i) words[i] = value;
+}
+
+}  // namespace
+
+Words words_for_overwrite(size_t count) {
+  Words words(count);
+  if (poison_requested()) fill(words, kPoison);
+  return words;
+}
+
+Words zero_words(size_t count) { return filled_words(count, 0); }
+
+Words filled_words(size_t count, uint64_t value) {
+  Words words(count);
+  fill(words, value);
+  return words;
+}
+
+}  // namespace fss

@@ -1,0 +1,49 @@
+#pragma once
+// Buffers of ring words that a loop then writes whole. std::vector<uint64_t>(n) zeroes its n
+// words on the allocating thread before that loop runs: a serial pass, and with it the first
+// touch of fresh pages, on one thread while the party's other threads wait. Words leaves new
+// elements uninitialised instead, and zero_words writes zeros from all OpenMP threads.
+//
+// With FSSFORMER_POISON_UNINITIALISED=1 in the environment (the tests set it), the words of
+// words_for_overwrite hold a poison pattern, so that an element its writer missed shows up as
+// garbage in results instead of as whatever the heap held there, often zero.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace fss {
+
+// std::allocator that default-initialises (leaves uninitialised) what a container value-inits.
+template <typename T>
+struct UninitialisedAllocator : std::allocator<T> {
+  UninitialisedAllocator() = default;
+  template <typename U>
+  UninitialisedAllocator(const UninitialisedAllocator<U>&) noexcept {}
+  template <typename U>
+  struct rebind {
+    using other = UninitialisedAllocator<U>;
+  };
+  template <typename U>
+  void construct(U* place) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(place)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* place, Args&&... args) {
+    ::new (static_cast<void*>(place)) U(std::forward<Args>(args)...);
+  }
+};
+
+using Words = std::vector<uint64_t, UninitialisedAllocator<uint64_t>>;
+
+// `count` words for a caller that writes every one of them (poisoned under the variable above).
+Words words_for_overwrite(size_t count);
+// `count` zero words.
+Words zero_words(size_t count);
+// `count` copies of `value`.
+Words filled_words(size_t count, uint64_t value);
+
+}  // namespace fss
