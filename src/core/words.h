@@ -38,6 +38,8 @@ struct UninitialisedAllocator : std::allocator<T> {
 };
 
 using Words = std::vector<uint64_t, UninitialisedAllocator<uint64_t>>;
+// Byte buffers likewise, for packed shares that a packer or a receive writes whole.
+using UninitialisedBytes = std::vector<uint8_t, UninitialisedAllocator<uint8_t>>;
 
 // `count` words for a caller that writes every one of them (poisoned under the variable above).
 Words words_for_overwrite(size_t count);

@@ -28,21 +28,23 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Sends our packed shares and receives the peer's (one round); returns the peer's bytes and the
-// seconds spent in the exchange.
-std::pair<std::vector<uint8_t>, double> exchange_packed(Channel& peer,
-                                                        std::span<const uint8_t> packed) {
-  std::vector<uint8_t> received(packed.size());
+// Sends our packed shares and receives the peer's into `received`, of the same size (one
+// round); returns the seconds spent in the exchange.
+double exchange_packed(Channel& peer, std::span<const uint8_t> packed,
+                       std::span<uint8_t> received) {
   const auto start = std::chrono::steady_clock::now();
   peer.exchange(packed, received);
-  return {std::move(received), seconds_since(start)};
+  return seconds_since(start);
 }
 
 // Exchanges bit-packed shares with the peer and adds the peer's to ours; returns the seconds
 // spent in the exchange.
 double open_in_place(Channel& peer, std::span<const uint64_t> mine, int bits,
                      std::span<uint64_t> out) {
-  const auto [received, waited] = exchange_packed(peer, pack(mine, bits));
+  // pack writes every byte of `packed`, and the exchange every byte of `received`: no zero fill.
+  UninitialisedBytes packed(packed_bytes(mine.size(), bits)), received(packed.size());
+  pack(mine, bits, packed);
+  const double waited = exchange_packed(peer, packed, received);
   unpack(received, bits, out);
   const Ring ring{bits};
   const auto count = static_cast<int64_t>(out.size());
@@ -61,8 +63,8 @@ class ChannelOpener final : public Opener {
   }
   std::vector<uint8_t> open_bits(std::span<const uint8_t> packed, size_t count) override {
     check_packed(packed, count, 1);
-    auto [received, waited] = exchange_packed(peer_, packed);
-    waited_ += waited;
+    std::vector<uint8_t> received(packed.size());
+    waited_ += exchange_packed(peer_, packed, received);
     check_packed(received, count, 1);  // the peer's padding, as unpack checks it in open()
     for (size_t j = 0; j < received.size(); ++j) received[j] ^= packed[j];
     return received;
