@@ -112,7 +112,16 @@ constexpr int64_t kMinParallelChunks = 4;
 template <typename ChunkFn>
 void for_each_chunk(size_t count, const ChunkFn& chunk) {
   const auto chunks = static_cast<int64_t>((count + kChunkValues - 1) / kChunkValues);
-#pragma omp parallel for schedule(static) if (chunks >= kMinParallelChunks)
+  // Short streams (gates' 2 048-value key blocks, inside their own parallel loops) skip the
+  // OpenMP construct altogether rather than entering a one-thread region.
+  if (chunks < kMinParallelChunks) {
+    for (int64_t c = 0; c < chunks; ++c) {
+      const size_t first = static_cast<size_t>(c) * kChunkValues;
+      chunk(first, std::min(kChunkValues, count - first));
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static)
   for (int64_t c = 0; c < chunks; ++c) {
     const size_t first = static_cast<size_t>(c) * kChunkValues;
     chunk(first, std::min(kChunkValues, count - first));

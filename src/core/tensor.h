@@ -50,8 +50,7 @@ class Tensor {
  public:
   // Zero-filled.
   Tensor(Shape shape, FixedPoint fixed_point)
-      : Tensor(Trusted{}, std::move(shape), fixed_point,
-               [](size_t count) { return zero_words(count); }) {}
+      : Tensor(Trusted{}, shape, fixed_point, zero_words(shape.size())) {}
   // Copies `values` (row-major); their count must match the shape and each must be < 2^n.
   Tensor(Shape shape, FixedPoint fixed_point, const std::vector<uint64_t>& values)
       : shape_(std::move(shape)), fixed_point_(fixed_point), values_(values.begin(), values.end()) {
@@ -68,8 +67,8 @@ class Tensor {
 
   // For a caller that writes every element (core/words.h's words_for_overwrite): no zero fill.
   static Tensor for_overwrite(Shape shape, FixedPoint fixed_point) {
-    return Tensor(Trusted{}, std::move(shape), fixed_point,
-                  [](size_t count) { return words_for_overwrite(count); });
+    Words values = words_for_overwrite(shape.size());
+    return Tensor(Trusted{}, std::move(shape), fixed_point, std::move(values));
   }
   // Every element `value` (< 2^n).
   static Tensor filled(Shape shape, FixedPoint fixed_point, uint64_t value) {
@@ -77,8 +76,8 @@ class Tensor {
     if (value & ~fixed_point.ring().mask())
       fail(ErrorKind::kInvalidArgument, "tensor {}: fill value {} exceeds {} bits",
            shape.to_string(), value, fixed_point.n);
-    return Tensor(Trusted{}, std::move(shape), fixed_point,
-                  [value](size_t count) { return filled_words(count, value); });
+    Words values = filled_words(shape.size(), value);
+    return Tensor(Trusted{}, std::move(shape), fixed_point, std::move(values));
   }
 
   const Shape& shape() const { return shape_; }
@@ -104,13 +103,11 @@ class Tensor {
   }
 
  private:
-  // Values from make_words(element count), which fit the shape and the ring by construction.
+  // `values` fit the shape and the ring by construction.
   struct Trusted {};
-  template <typename MakeWords>
-  Tensor(Trusted, Shape shape, FixedPoint fixed_point, const MakeWords& make_words)
-      : shape_(std::move(shape)), fixed_point_(fixed_point) {
+  Tensor(Trusted, Shape shape, FixedPoint fixed_point, Words values)
+      : shape_(std::move(shape)), fixed_point_(fixed_point), values_(std::move(values)) {
     fixed_point_.validate();
-    values_ = make_words(shape_.size());
   }
 
   size_t flat_index(std::initializer_list<int64_t> index) const {

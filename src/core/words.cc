@@ -6,8 +6,6 @@
 namespace fss {
 namespace {
 
-// Fills run on OpenMP threads from this many words up; below, a parallel region costs more.
-constexpr int64_t kParallelWords = int64_t{1} << 15;
 constexpr uint64_t kPoison = 0xdeadbeefdeadbeefULL;
 
 bool poison_requested() {
@@ -20,7 +18,7 @@ bool poison_requested() {
 
 void fill(Words& words, uint64_t value) {
   const auto count = static_cast<int64_t>(words.size());
-#pragma omp parallel for schedule(static) if (count >= kParallelWords)
+#pragma omp parallel for schedule(static) if (count >= kParallelElements)
   for (int64_t i = 0; i < count; ++i) words[i] = value;
 }
 

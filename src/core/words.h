@@ -17,6 +17,10 @@
 
 namespace fss {
 
+// Elementwise loops (gates' eval, the fills below) run on OpenMP threads from this many elements
+// up; below, starting a parallel region costs more than it saves.
+inline constexpr int64_t kParallelElements = int64_t{1} << 15;
+
 // std::allocator that default-initialises (leaves uninitialised) what a container value-inits.
 template <typename T>
 struct UninitialisedAllocator : std::allocator<T> {

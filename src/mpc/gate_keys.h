@@ -13,10 +13,6 @@
 
 namespace fss {
 
-// Elementwise loops in gates' eval run on OpenMP threads from this many elements up; below,
-// starting a parallel region costs more than it saves.
-inline constexpr int64_t kParallelElements = int64_t{1} << 15;
-
 // Additive sharing mod 2^bits (XOR for bits = 1): share0 uniform, share1 = value - share0.
 struct SharePair {
   std::vector<uint64_t> party[2];
