@@ -1,18 +1,18 @@
 // The fssformer command: one binary, one subcommand per job (ARCHITECTURE.md §8).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-
-#include <CLI/CLI.hpp>
+#include <sched.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 
 #include "cli/bench.h"
-#include "cli/costs.h"
 #include "cli/certs.h"
 #include "cli/client.h"
+#include "cli/costs.h"
 #include "cli/keygen.h"
 #include "cli/party.h"
 #include "cli/run.h"
@@ -26,20 +26,28 @@ constexpr const char* kPlanned =
     "\nPlanned commands (not in this build yet):\n"
     "  check     verify a key file or a weights file\n";
 
-// Parties run as threads (or processes) on one machine, each with its own OpenMP team: with
-// libgomp's default spin-waiting, one party's idle threads take the cores the other needs
-// (bert-tiny's online time grows tenfold). libgomp reads the policy when it loads, so the first
-// start sets it and restarts the program; a value the user set is kept.
-void use_passive_openmp_waits(char** argv) {
+// libgomp reads its wait policy (OMP_WAIT_POLICY) when it loads, so main sets it and restarts
+// the program; a value the user set is kept.
+// - Both parties as threads of this program (run without --processes, bench) on a machine of 8
+//   cores or more: "active". Each party's team has half the cores (mpc/local_run.cc), and a
+//   region starts without waking sleeping threads: bert-base SIGMA on one H100 host (16 cores)
+//   took 1 378-1 457 ms online with 7 spinning threads a party against 1 606-1 816 ms passive,
+//   with 3 075 voluntary context switches a party instead of 128 551
+//   (bench/results/openmp-waits-h100-20261207.json).
+// - Otherwise "passive": idle threads that spin take the cores that the other party's threads or
+//   process need (bert-tiny, 16 tokens, 2 cores: online time grows tenfold).
+void choose_openmp_waits(char** argv, bool parties_in_this_program) {
   if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;
-  setenv("OMP_WAIT_POLICY", "passive", 1);
+  cpu_set_t cores;
+  const bool many_cores =
+      sched_getaffinity(0, sizeof(cores), &cores) == 0 && CPU_COUNT(&cores) >= 8;
+  setenv("OMP_WAIT_POLICY", parties_in_this_program && many_cores ? "active" : "passive", 1);
   execv("/proc/self/exe", argv);  // returns only on failure: then run with the default policy
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  use_passive_openmp_waits(argv);
   fss::keep_freed_memory_for_reuse();
   CLI::App app{"fssformer: secure two-party transformer inference with function secret sharing"};
   app.footer(kPlanned);
@@ -68,6 +76,8 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  choose_openmp_waits(argv,
+                      (app.got_subcommand("run") && !run.processes) || app.got_subcommand("bench"));
   try {
     if (app.got_subcommand("run")) return fss::cli::run_inference(run);
     if (app.got_subcommand("bench"))

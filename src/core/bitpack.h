@@ -8,6 +8,8 @@
 #include <span>
 #include <vector>
 
+#include "core/hd.h"
+
 namespace fss {
 
 // ceil(count * n / 8). Throws kInvalidArgument unless 1 <= n <= 64.
@@ -27,5 +29,21 @@ std::vector<uint64_t> unpack(std::span<const uint8_t> bytes, int n, size_t count
 // The checks of unpack without unpacking: throws kParse unless `bytes` holds exactly `count`
 // values of n bits with zero padding.
 void check_packed(std::span<const uint8_t> bytes, size_t count, int n);
+
+// Value i of a packed buffer, 1 <= n <= 64, without unpack's checks: the caller has checked the
+// buffer (check_packed) and i < its count. For one value at a time where the bytes lie, e.g. a
+// GPU thread reading a key field in device memory; unpack is the faster way to unpack a whole
+// buffer on the host.
+FSS_HD uint64_t packed_value(const uint8_t* bytes, int n, uint64_t i) {
+  const uint64_t first_bit = i * static_cast<uint64_t>(n);
+  const uint8_t* at = bytes + first_bit / 8;
+  const int shift = static_cast<int>(first_bit % 8);
+  const int spanned = (shift + n + 7) / 8;  // bytes the value touches: 1..9
+  uint64_t low = 0;
+  for (int k = 0; k < spanned && k < 8; ++k) low |= static_cast<uint64_t>(at[k]) << (8 * k);
+  uint64_t value = low >> shift;
+  if (spanned == 9) value |= static_cast<uint64_t>(at[8]) << (64 - shift);  // shift >= 1 here
+  return n == 64 ? value : value & ((uint64_t{1} << n) - 1);
+}
 
 }  // namespace fss

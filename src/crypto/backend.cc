@@ -1,6 +1,8 @@
 #include "crypto/backend.h"
 
+#include "core/bitpack.h"
 #include "core/error.h"
+#include "core/words.h"
 
 namespace fss {
 namespace {
@@ -48,6 +50,33 @@ class CpuBackend final : public Backend {
 thread_local Backend* current_backend = nullptr;
 
 }  // namespace
+
+void Backend::masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64_t> x_hat,
+                            std::span<const uint64_t> w_hat, std::span<uint64_t> share,
+                            const MatmulDims& dims) {
+  check_masked_matmul_arguments(party, key, x_hat, w_hat, share, dims, "masked_matmul");
+  const auto unpacked = [&](const PackedValues& field, size_t count) {
+    Words values = words_for_overwrite(count);
+    unpack(field.bytes, key.n, values);
+    return values;
+  };
+  // Two products straight from the operands (no concatenated copy of W^ and [R_W]).
+  const auto left_size = static_cast<int64_t>(dims.left_size());
+  Words left = unpacked(key.r_x, left_size);
+#pragma omp parallel for schedule(static) if (left_size >= kParallelElements)
+  for (int64_t i = 0; i < left_size; ++i) left[i] = masked_matmul_left(party, x_hat[i], left[i]);
+  matmul(left, w_hat, share, dims);
+
+  const Words r_w = unpacked(key.r_w, dims.right_size());
+  Words mask_product = words_for_overwrite(dims.out_size());
+  matmul(x_hat, r_w, mask_product, dims);
+  const Words c = unpacked(key.c, dims.out_size());
+  const Ring ring{key.n};
+  const auto outputs = static_cast<int64_t>(dims.out_size());
+#pragma omp parallel for schedule(static) if (outputs >= kParallelElements)
+  for (int64_t i = 0; i < outputs; ++i)
+    share[i] = masked_matmul_share(ring, share[i], mask_product[i], c[i]);
+}
 
 void Backend::dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
                                std::span<uint8_t> out) {

@@ -13,6 +13,7 @@
 #include <span>
 #include <string>
 
+#include "core/masked_matmul.h"
 #include "core/matmul.h"
 #include "crypto/dcf.h"
 #include "crypto/dpf.h"
@@ -87,6 +88,14 @@ class Backend {
   // c = a * b mod 2^64 as core/matmul.h's matmul.
   virtual void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b,
                       std::span<uint64_t> c, const MatmulDims& dims) = 0;
+
+  // Party `party`'s share of a secret-weights product (core/masked_matmul.h): X^ has
+  // dims.left_size() values, W^ dims.right_size(), the share dims.out_size(). The default
+  // unpacks the key's fields on the host and multiplies through matmul; a backend with its own
+  // memory reads them where they lie. Throws as check_masked_matmul_arguments.
+  virtual void masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64_t> x_hat,
+                             std::span<const uint64_t> w_hat, std::span<uint64_t> share,
+                             const MatmulDims& dims);
 };
 
 // The CPU backend: the functions of crypto/dpf.h, crypto/dcf.h and core/matmul.h.

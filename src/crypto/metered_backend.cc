@@ -81,4 +81,10 @@ void MeteredBackend::matmul(std::span<const uint64_t> a, std::span<const uint64_
   timed([&] { inner_.matmul(a, b, c, dims); });
 }
 
+void MeteredBackend::masked_matmul(int party, const MaskedMatmulKey& key,
+                                   std::span<const uint64_t> x_hat, std::span<const uint64_t> w_hat,
+                                   std::span<uint64_t> share, const MatmulDims& dims) {
+  timed([&] { inner_.masked_matmul(party, key, x_hat, w_hat, share, dims); });
+}
+
 }  // namespace fss

@@ -40,6 +40,9 @@ class MeteredBackend final : public Backend {
                        uint64_t per_key, std::span<uint64_t> out) override;
   void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
               const MatmulDims& dims) override;
+  void masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64_t> x_hat,
+                     std::span<const uint64_t> w_hat, std::span<uint64_t> share,
+                     const MatmulDims& dims) override;
 
  private:
   template <typename Call>

@@ -136,17 +136,26 @@ class CudaBackend final : public Backend {
   }
   void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
               const MatmulDims& dims) override {
-    if (static_cast<uint64_t>(dims.batch * dims.rows) * dims.inner * dims.cols <
-        options_.min_gpu_macs)
-      return cpu_backend().matmul(a, b, c, dims);
+    if (small_matmul(dims)) return cpu_backend().matmul(a, b, c, dims);
     select_device();
     gpu::matmul(a, b, c, dims);
+  }
+  void masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64_t> x_hat,
+                     std::span<const uint64_t> w_hat, std::span<uint64_t> share,
+                     const MatmulDims& dims) override {
+    if (small_matmul(dims)) return Backend::masked_matmul(party, key, x_hat, w_hat, share, dims);
+    select_device();
+    gpu::masked_matmul(party, key, x_hat, w_hat, share, dims);
   }
 
  private:
   // The current device is per host thread; engines call from their own threads.
   void select_device() const { check_cuda(cudaSetDevice(device_), "cudaSetDevice"); }
   bool small(uint64_t keys) const { return keys < options_.min_gpu_keys; }
+  bool small_matmul(const MatmulDims& dims) const {
+    return static_cast<uint64_t>(dims.batch * dims.rows) * dims.inner * dims.cols <
+           options_.min_gpu_macs;
+  }
   // A full-domain evaluation of `keys` keys, 2^n leaves each.
   bool small_full_domain(uint64_t keys, int n) const {
     return small(keys) && n < 40 && (keys << n) < options_.min_gpu_leaves;

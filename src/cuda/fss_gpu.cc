@@ -246,4 +246,49 @@ void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<
   copy_to_host(device_c, c);
 }
 
+namespace {
+
+// The field's bytes in device memory: where they lie if resident, else uploaded into `upload`.
+const uint8_t* device_packed(const PackedValues& field, DeviceBuffer<uint8_t>& upload) {
+  if (field.device != nullptr) return field.device;
+  upload = DeviceBuffer<uint8_t>(allocation(field.bytes.size()));
+  copy_to_device(field.bytes, upload);
+  return upload.get();
+}
+
+}  // namespace
+
+void masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64_t> x_hat,
+                   std::span<const uint64_t> w_hat, std::span<uint64_t> share,
+                   const MatmulDims& dims) {
+  check_masked_matmul_arguments(party, key, x_hat, w_hat, share, dims, "gpu::masked_matmul");
+  if (share.empty()) return;
+  DeviceBuffer<uint64_t> device_x(allocation(x_hat.size())), device_w(allocation(w_hat.size()));
+  copy_to_device(x_hat, device_x);
+  copy_to_device(w_hat, device_w);
+  DeviceBuffer<uint8_t> uploads[3];
+  const uint8_t* r_x = device_packed(key.r_x, uploads[0]);
+  const uint8_t* r_w = device_packed(key.r_w, uploads[1]);
+  const uint8_t* c = device_packed(key.c, uploads[2]);
+
+  const auto product = [&](const uint64_t* left, const uint64_t* right, uint64_t* out) {
+    check_cuda(launch_matmul(left, right, out, dims.batch, dims.rows, dims.inner, dims.cols,
+                             dims.batched_right, /*inner_splits=*/0, kStream),
+               "matmul kernel");
+  };
+  DeviceBuffer<uint64_t> left(allocation(x_hat.size())), left_product(share.size());
+  check_cuda(launch_masked_matmul_left(party, device_x.get(), r_x, key.n, left.get(), x_hat.size(),
+                                       kStream),
+             "masked matmul left operand kernel");
+  product(left.get(), device_w.get(), left_product.get());
+  DeviceBuffer<uint64_t> r_w_words(allocation(w_hat.size())), mask_product(share.size());
+  check_cuda(launch_unpack(r_w, key.n, r_w_words.get(), w_hat.size(), kStream), "unpack kernel");
+  product(device_x.get(), r_w_words.get(), mask_product.get());
+  // The share overwrites the left product in place.
+  check_cuda(launch_masked_matmul_share(key.n, left_product.get(), mask_product.get(), c,
+                                        left_product.get(), share.size(), kStream),
+             "masked matmul share kernel");
+  copy_to_host(left_product, share);
+}
+
 }  // namespace fss::gpu

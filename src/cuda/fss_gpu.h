@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 
+#include "core/masked_matmul.h"
 #include "core/matmul.h"
 #include "crypto/aes.h"
 #include "crypto/dcf.h"
@@ -74,5 +75,12 @@ void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
 // c = a * b mod 2^64 as core/matmul.h's matmul (same checks).
 void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
             const MatmulDims& dims);
+
+// Party's share of a secret-weights product (core/masked_matmul.h): X^ and W^ uploaded, the key's
+// packed fields read in device memory where they lie (else uploaded packed), unpacked and
+// combined by kernels, the share downloaded. Checks as check_masked_matmul_arguments.
+void masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64_t> x_hat,
+                   std::span<const uint64_t> w_hat, std::span<uint64_t> share,
+                   const MatmulDims& dims);
 
 }  // namespace fss::gpu

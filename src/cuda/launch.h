@@ -23,4 +23,17 @@ cudaError_t launch_matmul(const uint64_t* a, const uint64_t* b, uint64_t* c, int
                           int64_t rows, int64_t inner, int64_t cols, bool batched_right,
                           int inner_splits, cudaStream_t stream);
 
+// The per-element steps of core/masked_matmul.h, reading the key's n-bit shares where they lie
+// packed (core/bitpack.h's packed_value):
+//   unpacked[i] = value i of `packed`;
+//   left[i] = masked_matmul_left(party, x_hat[i], value i of r_x);
+//   share[i] = masked_matmul_share(Ring{n}, left_product[i], mask_product[i], value i of c).
+cudaError_t launch_unpack(const uint8_t* packed, int n, uint64_t* unpacked, size_t count,
+                          cudaStream_t stream);
+cudaError_t launch_masked_matmul_left(int party, const uint64_t* x_hat, const uint8_t* r_x, int n,
+                                      uint64_t* left, size_t count, cudaStream_t stream);
+cudaError_t launch_masked_matmul_share(int n, const uint64_t* left_product,
+                                       const uint64_t* mask_product, const uint8_t* c,
+                                       uint64_t* share, size_t count, cudaStream_t stream);
+
 }  // namespace fss::gpu

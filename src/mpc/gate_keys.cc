@@ -33,6 +33,11 @@ std::span<const uint8_t> read_packed_bytes(ByteReader& in, size_t count, int bit
   return bytes;
 }
 
+PackedValues read_packed_values(ByteReader& in, size_t count, int bits, const char* what) {
+  const uint8_t* device = in.device_address();
+  return {read_packed_bytes(in, count, bits, what), device};
+}
+
 void unpack_block(std::span<const uint8_t> packed, int bits, size_t first,
                   std::span<uint64_t> out) {
   unpack(packed.subspan(first / 8 * bits, packed_bytes(out.size(), bits)), bits, out);

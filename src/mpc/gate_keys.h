@@ -8,6 +8,7 @@
 
 #include "core/bitpack.h"
 #include "core/bytes.h"
+#include "core/masked_matmul.h"
 #include "core/words.h"
 #include "crypto/prg.h"
 
@@ -32,6 +33,9 @@ inline constexpr size_t kBlockElements = 2048;  // a multiple of 8: blocks start
 // read_packed checks them (kParse) but not unpacked.
 std::span<const uint8_t> read_packed_bytes(ByteReader& in, size_t count, int bits,
                                            const char* what);
+// The same bytes with their copy's address where the key is resident (ByteReader's
+// device_address), for a backend to read them where they lie.
+PackedValues read_packed_values(ByteReader& in, size_t count, int bits, const char* what);
 // Values [first, first + out.size()) of such bytes; `first` a multiple of 8, and out.size() too
 // unless the block ends the buffer.
 void unpack_block(std::span<const uint8_t> packed, int bits, size_t first, std::span<uint64_t> out);

@@ -51,6 +51,8 @@ void take_ledgers(PartyEngine& engine, PartyOutcome& outcome) {
 // Both parties run on this machine's cores at once: while it lives, the calling party thread's
 // OpenMP regions use half of them instead of all (one H100 host, 16 cores, bert-base SIGMA:
 // 2.51 s online instead of 2.76 and 2.85 s; bench/results/omp-threads-h100-20261207.json).
+// Teams of half the cores also suit active waits (cli/main.cc): 1 152 / 1 148 ms against
+// 1 187-1 273 ms with 7 threads a party (bench/results/masked-matmul-gpu-h100-20261207.json).
 // A user's OMP_NUM_THREADS is kept.
 class HalfOfTheCores {
  public:

@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <memory>
 
 #include "core/bitpack.h"
 #include "core/error.h"
@@ -131,25 +130,12 @@ void MatmulGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sh
                       Opener&) const {
   const MatmulDims dims = core_dims(shape_);
   const int n = output_.n;
-  const Words r_x = read_packed(key, dims.left_size(), n, "share of R_X");
-  const Words r_w = read_packed(key, dims.right_size(), n, "share of R_W");
-  const Words c = read_packed(key, dims.out_size(), n, "share of R_X R_W + r_out");
-
-  // (b X^ - [R_X]) W^ - X^ [R_W] + [c], as two products straight from the operands (no
-  // concatenated copy of W^ and [R_W]). Intermediate values wrap mod 2^64; only the final sum
-  // is reduced. The buffers below are written whole, so they skip zero-initialisation.
-  const auto left_size = static_cast<int64_t>(dims.left_size());
-  const auto left = std::make_unique_for_overwrite<uint64_t[]>(left_size);
-#pragma omp parallel for schedule(static) if (left_size >= kParallelElements)
-  for (int64_t i = 0; i < left_size; ++i) left[i] = party * x_hat[0][i] - r_x[i];
-  backend().matmul({left.get(), dims.left_size()}, x_hat[1], share[0], dims);
-
-  const auto outputs = static_cast<int64_t>(dims.out_size());
-  const auto mask_product = std::make_unique_for_overwrite<uint64_t[]>(outputs);
-  backend().matmul(x_hat[0], r_w, {mask_product.get(), dims.out_size()}, dims);
-  const Ring ring = output_.ring();
-#pragma omp parallel for schedule(static) if (outputs >= kParallelElements)
-  for (int64_t i = 0; i < outputs; ++i) share[0][i] = ring.add(share[0][i] - mask_product[i], c[i]);
+  // A braced list reads the fields in order.
+  const MaskedMatmulKey fields{
+      n, read_packed_values(key, dims.left_size(), n, "share of R_X"),
+      read_packed_values(key, dims.right_size(), n, "share of R_W"),
+      read_packed_values(key, dims.out_size(), n, "share of R_X R_W + r_out")};
+  backend().masked_matmul(party, fields, x_hat[0], x_hat[1], share[0], dims);
 }
 
 Shared matmul(Engine& engine, const Masked& x, const Masked& w) {

@@ -5,7 +5,9 @@
 // MatmulGate, secret weights (SIGMA's setting): X [B, M, K] and W [K, N] arrive masked,
 // X^ = X + R_X, W^ = W + R_W. The dealer shares R_X, R_W and C = R_X R_W + r_out; party b outputs
 //   [Z]_b = (b X^ - [R_X]_b) W^ - X^ [R_W]_b + [C]_b,   Z_0 + Z_1 = X W + r_out,
-// as one product of inner size 2K. With batched weights (W [B, K, N], e.g. attention's
+// as two products of inner size K. Party eval hands X^, W^ and the key's packed fields to the
+// backend's masked_matmul (core/masked_matmul.h), which reads them where they lie (a GPU: in
+// device memory, when the keys are resident). With batched weights (W [B, K, N], e.g. attention's
 // Q K^T and P V) each batch entry has its own right operand; kind matmul_batched.
 // Key per party: |X| + |W| + |Z| ring elements of n bits, each array bit-packed:
 //   ceil(B M K n / 8) + ceil(|W| n / 8) + ceil(B M N n / 8) bytes; 0 bytes sent, 0 rounds.

@@ -90,6 +90,24 @@ TEST(BitpackTest, RoundTripEveryWidth) {
   }
 }
 
+// packed_value reads value i alone, from the format's own definition (reference_pack): every
+// width, every value position mod 8, values with all bits set (a 9-byte span at n > 57).
+TEST(BitpackTest, PackedValueReadsEachValueAlone) {
+  const uint64_t seed = test_seed();
+  SCOPED_TRACE("seed=" + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  for (int n = 1; n <= 64; ++n) {
+    SCOPED_TRACE("n=" + std::to_string(n));
+    for (size_t count : {size_t{1}, size_t{8}, size_t{17}, size_t{200}}) {
+      std::vector<uint64_t> values(count);
+      for (size_t i = 0; i < count; ++i) values[i] = low_bits(i % 3 == 0 ? ~0ull : rng(), n);
+      const std::vector<uint8_t> bytes = reference_pack(values, n);
+      for (size_t i = 0; i < count; ++i)
+        ASSERT_EQ(packed_value(bytes.data(), n, i), values[i]) << "count=" << count << " i=" << i;
+    }
+  }
+}
+
 // Streams long enough to be split into chunks on several threads (the chunk is 2^14 values),
 // with counts that end mid-chunk and mid-byte, at widths on both sides of the 57-bit switch.
 TEST(BitpackTest, LongStreamsMatchTheReference) {

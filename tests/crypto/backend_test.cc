@@ -6,9 +6,12 @@
 
 #include <chrono>
 #include <future>
+#include <random>
 #include <stdexcept>
 #include <thread>
 
+#include "core/bitpack.h"
+#include "core/error.h"
 #include "crypto/counting_backend.h"
 #include "crypto/metered_backend.h"
 
@@ -60,6 +63,76 @@ TEST(Backend, CpuMatmulIsCoreMatmul) {
               a[(m * dims.rows + r) * dims.inner + k] * b[(m * dims.inner + k) * dims.cols + col];
         EXPECT_EQ(c[(m * dims.rows + r) * dims.cols + col], sum);
       }
+}
+
+// The default masked_matmul against the protocol's formula (core/masked_matmul.h), written out
+// here as a triple loop: for each width and party, shared and batched weights, both parties'
+// shares sum to X W + r_out when the dealer's shares are consistent.
+TEST(Backend, MaskedMatmulSharesSumToTheMaskedProduct) {
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE("seed=" + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  for (const MatmulDims dims : {MatmulDims{1, 3, 4, 5, false}, MatmulDims{2, 3, 4, 5, true}})
+    for (const int n : {1, 13, 50, 64}) {
+      SCOPED_TRACE("n=" + std::to_string(n) + " batched=" + std::to_string(dims.batched_right));
+      const Ring ring{n};
+      const auto random_values = [&](uint64_t count) {
+        std::vector<uint64_t> values(count);
+        for (uint64_t& v : values) v = ring.mod(rng());
+        return values;
+      };
+      const auto product = [&](const std::vector<uint64_t>& a, const std::vector<uint64_t>& b) {
+        std::vector<uint64_t> c(dims.out_size());
+        for (int64_t m = 0; m < dims.batch; ++m)
+          for (int64_t r = 0; r < dims.rows; ++r)
+            for (int64_t col = 0; col < dims.cols; ++col) {
+              uint64_t sum = 0;
+              for (int64_t k = 0; k < dims.inner; ++k)
+                sum += a[(m * dims.rows + r) * dims.inner + k] *
+                       b[((dims.batched_right ? m : 0) * dims.inner + k) * dims.cols + col];
+              c[(m * dims.rows + r) * dims.cols + col] = ring.mod(sum);
+            }
+        return c;
+      };
+      const auto x = random_values(dims.left_size()), w = random_values(dims.right_size());
+      const auto r_x = random_values(dims.left_size()), r_w = random_values(dims.right_size());
+      const auto r_out = random_values(dims.out_size());
+      std::vector<uint64_t> x_hat(x.size()), w_hat(w.size()), c = product(r_x, r_w);
+      for (size_t i = 0; i < x.size(); ++i) x_hat[i] = ring.add(x[i], r_x[i]);
+      for (size_t i = 0; i < w.size(); ++i) w_hat[i] = ring.add(w[i], r_w[i]);
+      for (size_t i = 0; i < c.size(); ++i) c[i] = ring.add(c[i], r_out[i]);
+      // Share each of R_X, R_W and C: party 0 random, party 1 the rest.
+      std::vector<std::vector<uint8_t>> packed[2];
+      const std::vector<uint64_t>* masks[] = {&r_x, &r_w, &c};
+      for (const std::vector<uint64_t>* values : masks) {
+        const auto share0 = random_values(values->size());
+        std::vector<uint64_t> share1(values->size());
+        for (size_t i = 0; i < share1.size(); ++i) share1[i] = ring.sub((*values)[i], share0[i]);
+        packed[0].push_back(pack(share0, n));
+        packed[1].push_back(pack(share1, n));
+      }
+      std::vector<uint64_t> shares[2];
+      for (int party = 0; party < 2; ++party) {
+        const MaskedMatmulKey key{n, {packed[party][0]}, {packed[party][1]}, {packed[party][2]}};
+        shares[party].assign(dims.out_size(), 0);
+        cpu_backend().masked_matmul(party, key, x_hat, w_hat, shares[party], dims);
+      }
+      const auto expected = product(x, w);
+      for (size_t i = 0; i < expected.size(); ++i)
+        ASSERT_EQ(ring.add(shares[0][i], shares[1][i]), ring.add(expected[i], r_out[i])) << i;
+      // A field of the wrong length is refused, naming it.
+      const MaskedMatmulKey short_key{n,
+                                      {packed[0][0]},
+                                      {std::span(packed[0][1]).first(packed[0][1].size() - 1)},
+                                      {packed[0][2]}};
+      try {
+        cpu_backend().masked_matmul(0, short_key, x_hat, w_hat, shares[0], dims);
+        ADD_FAILURE() << "a short R_W share was accepted";
+      } catch (const Error& error) {
+        EXPECT_EQ(error.kind(), ErrorKind::kInvalidArgument);
+        EXPECT_NE(std::string(error.what()).find("R_W"), std::string::npos) << error.what();
+      }
+    }
 }
 
 // The CPU backend, except that matmul takes at least 20 ms and dcf_eval throws.

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bitpack.h"
 #include "core/error.h"
 #include "crypto/dpf_math.h"
 #include "crypto/multi_point.h"
@@ -101,6 +102,52 @@ TEST_F(CudaBackendTest, MatmulEqualsCpu) {
     gpu_->matmul(a, b, gpu, dims);
     EXPECT_EQ(gpu, cpu);
   }
+}
+
+// The secret-weights product with its key fields read on the GPU, resident (in place at every
+// byte offset mod 8) or uploaded packed: the CPU backend's share, bit for bit.
+TEST_F(CudaBackendTest, MaskedMatmulEqualsCpu) {
+  std::mt19937_64 rng(seed_);
+  const MatmulDims shapes[] = {{1, 1, 1, 1, false},
+                               {1, 128, 96, 64, false},
+                               {3, 70, 33, 65, false},
+                               {4, 17, 100, 129, true}};
+  for (const MatmulDims& dims : shapes)
+    for (const int n : {1, 13, 50, 57, 58, 64})
+      for (int party = 0; party < 2; ++party)
+        for (const size_t prefix : {0, 3}) {
+          SCOPED_TRACE(::testing::Message() << dims.batch << "x" << dims.rows << "x" << dims.inner
+                                            << "x" << dims.cols << " n " << n << " party " << party
+                                            << " prefix " << prefix << ", seed " << seed_);
+          const std::vector<uint64_t> x_hat = random_words(rng, dims.left_size());
+          const std::vector<uint64_t> w_hat = random_words(rng, dims.right_size());
+          // The three fields back to back after `prefix` bytes, as in a key record.
+          ByteWriter writer;
+          for (size_t i = 0; i < prefix; ++i) writer.put<uint8_t>(0);
+          for (const uint64_t count : {dims.left_size(), dims.right_size(), dims.out_size()})
+            writer.put_bytes(pack(random_words(rng, count), n));
+          const std::unique_ptr<ResidentBytes> copy = gpu_->make_resident(writer.data());
+          MaskedMatmulKey host_key, resident_key;
+          host_key.n = resident_key.n = n;
+          size_t offset = prefix;
+          PackedValues* fields[2][3] = {{&host_key.r_x, &host_key.r_w, &host_key.c},
+                                        {&resident_key.r_x, &resident_key.r_w, &resident_key.c}};
+          const uint64_t counts[] = {dims.left_size(), dims.right_size(), dims.out_size()};
+          for (int f = 0; f < 3; ++f) {
+            const size_t bytes = packed_bytes(counts[f], n);
+            const std::span<const uint8_t> field(writer.data().data() + offset, bytes);
+            *fields[0][f] = {field};
+            *fields[1][f] = {field, copy->data() + offset};
+            offset += bytes;
+          }
+          std::vector<uint64_t> cpu(dims.out_size()), uploaded(dims.out_size(), 0xdead),
+              in_place(dims.out_size(), 0xbeef);
+          cpu_backend().masked_matmul(party, host_key, x_hat, w_hat, cpu, dims);
+          gpu_->masked_matmul(party, host_key, x_hat, w_hat, uploaded, dims);
+          gpu_->masked_matmul(party, resident_key, x_hat, w_hat, in_place, dims);
+          EXPECT_EQ(uploaded, cpu);
+          EXPECT_EQ(in_place, cpu);
+        }
 }
 
 // The matmul kernel with its inner dimension split over 1 to 64 blocks per tile, including
