@@ -1,5 +1,6 @@
 #include "core/tensor_ops.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace fss {
@@ -15,25 +16,32 @@ Tensor permute(const Tensor& t, std::span<const int> axes) {
   if (!valid)
     fail(ErrorKind::kInvalidArgument, "permute: axes [{}] are not a permutation of 0..{}",
          fmt::join(axes, ", "), rank - 1);
-  std::vector<int64_t> dims(rank), in_strides(rank), out_dims(rank);
-  for (int axis = rank - 1, stride = 1; axis >= 0; --axis) {
+  std::vector<int64_t> in_strides(rank), out_dims(rank);
+  int64_t stride = 1;
+  for (int axis = rank - 1; axis >= 0; --axis) {
     in_strides[axis] = stride;
-    stride *= static_cast<int>(t.shape()[axis]);
+    stride *= t.shape()[axis];
   }
   for (int i = 0; i < rank; ++i) out_dims[i] = t.shape()[axes[i]];
-  Tensor out(Shape(out_dims), t.fixed_point());
-  // Walk the output in order with an odometer over its index, tracking the input offset.
-  std::vector<int64_t> index(rank, 0);
-  int64_t offset = 0;
-  for (size_t flat = 0; flat < out.size(); ++flat) {
-    out[flat] = t[static_cast<size_t>(offset)];
-    for (int i = rank - 1; i >= 0; --i) {
-      offset += in_strides[axes[i]];
-      if (++index[i] < out_dims[i]) break;
-      offset -= in_strides[axes[i]] * out_dims[i];
-      index[i] = 0;
-    }
+  Tensor out = Tensor::for_overwrite(Shape(out_dims), t.fixed_point());
+  if (rank == 0 || out.size() == 0) {
+    std::copy(t.data().begin(), t.data().end(), out.data().begin());
+    return out;
   }
+  // Output rows (every axis but the last) in parallel; along a row the input offset advances by
+  // the stride of the axis that becomes the last.
+  const int64_t width = out_dims[rank - 1];
+  const int64_t along_row = in_strides[axes[rank - 1]];
+  for_each_index(out.size() / width, [&](size_t row) {
+    int64_t offset = 0;
+    auto rest = static_cast<int64_t>(row);
+    for (int i = rank - 2; i >= 0; --i) {
+      offset += rest % out_dims[i] * in_strides[axes[i]];
+      rest /= out_dims[i];
+    }
+    for (int64_t j = 0; j < width; ++j)
+      out[row * width + j] = t[static_cast<size_t>(offset + j * along_row)];
+  });
   return out;
 }
 

@@ -45,6 +45,15 @@ using Words = std::vector<uint64_t, UninitialisedAllocator<uint64_t>>;
 // Byte buffers likewise, for packed shares that a packer or a receive writes whole.
 using UninitialisedBytes = std::vector<uint8_t, UninitialisedAllocator<uint8_t>>;
 
+// Calls body(i) for every i < count: on OpenMP threads from kParallelElements up, else in order
+// on the calling thread.
+template <typename Body>
+void for_each_index(size_t count, const Body& body) {
+  const auto n = static_cast<int64_t>(count);
+#pragma omp parallel for schedule(static) if (n >= kParallelElements)
+  for (int64_t i = 0; i < n; ++i) body(static_cast<size_t>(i));
+}
+
 // `count` words for a caller that writes every one of them (poisoned under the variable above).
 Words words_for_overwrite(size_t count);
 // `count` zero words.

@@ -133,7 +133,7 @@ Masked sub(const Masked& a, const Masked& b) {
 Shared scale(const Shared& value, uint64_t c) {
   Tensor out = Tensor::for_overwrite(value.value.shape(), value.value.fixed_point());
   const Ring ring = out.ring();
-  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mul(value.value[i], c);
+  for_each_index(out.size(), [&](size_t i) { out[i] = ring.mul(value.value[i], c); });
   return {std::move(out)};
 }
 

@@ -11,18 +11,18 @@ Masked low_bits(const Masked& x, FixedPoint format) {
   if (format.n > x.value.fixed_point().n)
     fail(ErrorKind::kInvalidArgument, "low_bits: cannot take {} bits of a {}-bit wire", format.n,
          x.value.fixed_point().n);
-  Tensor out(x.value.shape(), format);
+  Tensor out = Tensor::for_overwrite(x.value.shape(), format);
   const Ring ring = format.ring();
-  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mod(x.value[i]);
+  for_each_index(out.size(), [&](size_t i) { out[i] = ring.mod(x.value[i]); });
   return {std::move(out)};
 }
 
 Masked add_public(const Engine& engine, const Masked& x, uint64_t c) {
   if (engine.kind() == Engine::Kind::kDealer) return x;
-  Masked out = x;
-  const Ring ring = out.value.ring();
-  for (uint64_t& v : out.value.data()) v = ring.add(v, c);
-  return out;
+  Tensor out = Tensor::for_overwrite(x.value.shape(), x.value.fixed_point());
+  const Ring ring = out.ring();
+  for_each_index(out.size(), [&](size_t i) { out[i] = ring.add(x.value[i], c); });
+  return {std::move(out)};
 }
 
 std::vector<Masked> open_together(Engine& engine, std::span<const Shared* const> values,
@@ -36,7 +36,7 @@ std::vector<Masked> open_together(Engine& engine, std::span<const Shared* const>
            format.to_string(), value->value.fixed_point().to_string());
     total += value->value.size();
   }
-  Tensor joined(Shape{static_cast<int64_t>(total)}, format);
+  Tensor joined = Tensor::for_overwrite(Shape{static_cast<int64_t>(total)}, format);
   auto next = joined.data().begin();
   for (const Shared* value : values)
     next = std::copy(value->value.data().begin(), value->value.data().end(), next);
@@ -44,7 +44,7 @@ std::vector<Masked> open_together(Engine& engine, std::span<const Shared* const>
   std::vector<Masked> out;
   auto from = opened.value.data().begin();
   for (const Shared* value : values) {
-    Tensor part(value->value.shape(), format);
+    Tensor part = Tensor::for_overwrite(value->value.shape(), format);
     std::copy_n(from, part.size(), part.data().begin());
     from += static_cast<std::ptrdiff_t>(part.size());
     out.push_back({std::move(part)});

@@ -50,10 +50,10 @@ auto in_phase(Engine& engine, const char* phase, Step&& step) {
   return step();
 }
 
-Masked reshape(const Masked& x, Shape shape) {
-  Masked out = x;
-  out.value.reshape(std::move(shape));
-  return out;
+// By value: a temporary (as in split_heads) is moved, not copied.
+Masked reshape(Masked x, Shape shape) {
+  x.value.reshape(std::move(shape));
+  return x;
 }
 
 Masked permute(const Masked& x, std::initializer_list<int> axes) {
@@ -63,11 +63,11 @@ Masked permute(const Masked& x, std::initializer_list<int> axes) {
 // A bias [N] of scale f as a wire [..., N] of scale 2f (`format`): repeated over the rows and
 // multiplied by 2^f. Both are linear, so this is valid on every engine's wires.
 Masked bias_at_product_scale(const Masked& bias, const Shape& like, FixedPoint format, int f) {
-  Tensor out(like, format);
+  Tensor out = Tensor::for_overwrite(like, format);
   const Ring ring = format.ring();
   const size_t width = bias.value.size();
-  for (size_t i = 0; i < out.size(); ++i)
-    out[i] = ring.mul(bias.value[i % width], uint64_t{1} << f);
+  for_each_index(out.size(),
+                 [&](size_t i) { out[i] = ring.mul(bias.value[i % width], uint64_t{1} << f); });
   return {std::move(out)};
 }
 

@@ -35,10 +35,10 @@ Tensor gather_last_axis(const Tensor& t, std::span<const int64_t> columns) {
       fail(ErrorKind::kInvalidArgument, "gather_last_axis: column {} is outside tensor {}", column,
            t.shape().to_string());
   const int64_t width = static_cast<int64_t>(columns.size());
-  Tensor out(with_last_dim(t.shape(), width), t.fixed_point());
-  const size_t rows = row_count(t.shape());
-  for (size_t row = 0; row < rows; ++row)
+  Tensor out = Tensor::for_overwrite(with_last_dim(t.shape(), width), t.fixed_point());
+  for_each_index(row_count(t.shape()), [&](size_t row) {
     for (int64_t j = 0; j < width; ++j) out[row * width + j] = t[row * k + columns[j]];
+  });
   return out;
 }
 
@@ -54,13 +54,12 @@ Tensor concat_last_axis(const Tensor& a, const Tensor& b) {
     fail(ErrorKind::kInvalidArgument, "concat_last_axis: {} ({}) and {} ({}) do not fit",
          a.shape().to_string(), a.fixed_point().to_string(), b.shape().to_string(),
          b.fixed_point().to_string());
-  Tensor out(with_last_dim(a.shape(), ka + kb), a.fixed_point());
+  Tensor out = Tensor::for_overwrite(with_last_dim(a.shape(), ka + kb), a.fixed_point());
   const int64_t width = ka + kb;
-  const size_t rows = row_count(out.shape());
-  for (size_t row = 0; row < rows; ++row) {
+  for_each_index(row_count(out.shape()), [&](size_t row) {
     for (int64_t j = 0; j < ka; ++j) out[row * width + j] = a[row * ka + j];
     for (int64_t j = 0; j < kb; ++j) out[row * width + ka + j] = b[row * kb + j];
-  }
+  });
   return out;
 }
 

@@ -35,13 +35,13 @@ void check_suffix(const Shape& suffix, const Shape& shape, const char* op) {
 
 Masked sum_last_axis(const Masked& x) {
   const int64_t k = last_dim(x.value.shape(), "sum_last_axis");
-  Tensor out(with_last_dim(x.value.shape(), 1), x.value.fixed_point());
+  Tensor out = Tensor::for_overwrite(with_last_dim(x.value.shape(), 1), x.value.fixed_point());
   const Ring ring = out.ring();
-  for (size_t row = 0; row < out.size(); ++row) {
+  for_each_index(out.size(), [&](size_t row) {
     uint64_t sum = 0;
     for (int64_t j = 0; j < k; ++j) sum += x.value[row * k + j];
     out[row] = ring.mod(sum);
-  }
+  });
   return {std::move(out)};
 }
 
@@ -49,17 +49,17 @@ Masked repeat_last_axis(const Masked& x, int64_t k) {
   if (last_dim(x.value.shape(), "repeat_last_axis") != 1 || k < 1)
     fail(ErrorKind::kInvalidArgument, "repeat_last_axis: needs [..., 1] and k >= 1, got {} and {}",
          x.value.shape().to_string(), k);
-  Tensor out(with_last_dim(x.value.shape(), k), x.value.fixed_point());
-  for (size_t row = 0; row < x.value.size(); ++row)
-    std::fill_n(out.data().begin() + row * k, k, x.value[row]);
+  Tensor out = Tensor::for_overwrite(with_last_dim(x.value.shape(), k), x.value.fixed_point());
+  for_each_index(x.value.size(),
+                 [&](size_t row) { std::fill_n(out.data().begin() + row * k, k, x.value[row]); });
   return {std::move(out)};
 }
 
 Masked repeat_to_shape(const Masked& x, const Shape& shape) {
   check_suffix(x.value.shape(), shape, "repeat_to_shape");
-  Tensor out(shape, x.value.fixed_point());
+  Tensor out = Tensor::for_overwrite(shape, x.value.fixed_point());
   const size_t period = x.value.size();
-  for (size_t i = 0; i < out.size(); ++i) out[i] = x.value[i % period];
+  for_each_index(out.size(), [&](size_t i) { out[i] = x.value[i % period]; });
   return {std::move(out)};
 }
 
@@ -69,10 +69,10 @@ Masked multiply_public(const Masked& x, const Tensor& c) {
   if (xf.n != cf.n || xf.f + cf.f >= xf.n)
     fail(ErrorKind::kInvalidArgument, "multiply_public: formats {} and {} do not multiply",
          xf.to_string(), cf.to_string());
-  Tensor out(x.value.shape(), {xf.n, xf.f + cf.f});
+  Tensor out = Tensor::for_overwrite(x.value.shape(), {xf.n, xf.f + cf.f});
   const Ring ring = out.ring();
   const size_t period = c.size();
-  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mul(x.value[i], c[i % period]);
+  for_each_index(out.size(), [&](size_t i) { out[i] = ring.mul(x.value[i], c[i % period]); });
   return {std::move(out)};
 }
 
@@ -81,9 +81,9 @@ Masked scale_public(const Masked& x, uint64_t c, FixedPoint format) {
   if (format.n != x.value.fixed_point().n)
     fail(ErrorKind::kInvalidArgument, "scale_public: format {} has another width than {}",
          format.to_string(), x.value.fixed_point().to_string());
-  Tensor out(x.value.shape(), format);
+  Tensor out = Tensor::for_overwrite(x.value.shape(), format);
   const Ring ring = format.ring();
-  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mul(x.value[i], c);
+  for_each_index(out.size(), [&](size_t i) { out[i] = ring.mul(x.value[i], c); });
   return {std::move(out)};
 }
 
@@ -92,9 +92,9 @@ Shared shift_into(const Shared& x, int shift, FixedPoint format) {
   if (shift < 0 || shift >= 64 || format.n > x.value.fixed_point().n + shift)
     fail(ErrorKind::kInvalidArgument, "shift_into: cannot shift {} by {} into {}",
          x.value.fixed_point().to_string(), shift, format.to_string());
-  Tensor out(x.value.shape(), format);
+  Tensor out = Tensor::for_overwrite(x.value.shape(), format);
   const Ring ring = format.ring();
-  for (size_t i = 0; i < out.size(); ++i) out[i] = ring.mod(x.value[i] << shift);
+  for_each_index(out.size(), [&](size_t i) { out[i] = ring.mod(x.value[i] << shift); });
   return {std::move(out)};
 }
 
@@ -109,7 +109,7 @@ std::vector<Masked> open_stacked(Engine& engine, std::span<const Shared> values,
            format.to_string(), v.value.fixed_point().to_string());
     total += v.value.size();
   }
-  Tensor stacked(Shape{static_cast<int64_t>(total)}, format);
+  Tensor stacked = Tensor::for_overwrite(Shape{static_cast<int64_t>(total)}, format);
   auto next = stacked.data().begin();
   for (const Shared& v : values)
     next = std::copy(v.value.data().begin(), v.value.data().end(), next);
@@ -117,7 +117,7 @@ std::vector<Masked> open_stacked(Engine& engine, std::span<const Shared> values,
   std::vector<Masked> out;
   auto from = opened.value.data().begin();
   for (const Shared& v : values) {
-    Tensor part(v.value.shape(), format);
+    Tensor part = Tensor::for_overwrite(v.value.shape(), format);
     std::copy(from, from + part.size(), part.data().begin());
     from += part.size();
     out.push_back({std::move(part)});

@@ -59,8 +59,8 @@ Tensor broadcast_bias(const Tensor& x, const Tensor& bias) {
          "add_bias: bias {} ({}) does not fit {} ({}); its shape must end x's, formats equal",
          bias.shape().to_string(), bias.fixed_point().to_string(), x.shape().to_string(),
          x.fixed_point().to_string());
-  Tensor out(x.shape(), x.fixed_point());
-  for (size_t i = 0; i < out.size(); ++i) out[i] = bias[i % bias.size()];
+  Tensor out = Tensor::for_overwrite(x.shape(), x.fixed_point());
+  for_each_index(out.size(), [&](size_t i) { out[i] = bias[i % bias.size()]; });
   return out;
 }
 

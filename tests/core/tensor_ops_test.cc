@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <vector>
 
 namespace fss {
@@ -23,6 +24,32 @@ TEST(Permute, MovesEveryElementToItsPermutedIndex) {
   EXPECT_EQ(r.shape(), (Shape{5, 4, 3, 2}));
   for (int64_t a = 0; a < 2; ++a)
     for (int64_t d = 0; d < 5; ++d) ASSERT_EQ(r.at({d, 3, 2, a}), t.at({a, 2, 3, d}));
+}
+
+// Every permutation of a rank-4 tensor large enough for the parallel path (heads of bert-base's
+// shape: [1, 128, 12, 64]), and of rank 1 and of an empty tensor, against the index definition.
+TEST(Permute, EveryAxisOrderOnLargeTensors) {
+  const FixedPoint format{50, 0};
+  Tensor t(Shape{1, 128, 12, 64}, format);
+  for (size_t i = 0; i < t.size(); ++i) t[i] = i * 0x9e3779b97f4a7c15ULL % (uint64_t{1} << 50);
+  std::vector<int> axes = {0, 1, 2, 3};
+  do {
+    SCOPED_TRACE(::testing::Message() << axes[0] << axes[1] << axes[2] << axes[3]);
+    const Tensor p = permute(t, axes);
+    for (int64_t a = 0; a < 1; ++a)
+      for (int64_t b = 0; b < 128; ++b)
+        for (int64_t c = 0; c < 12; ++c)
+          for (int64_t d = 0; d < 64; ++d) {
+            const int64_t index[] = {a, b, c, d};
+            ASSERT_EQ(p.at({index[axes[0]], index[axes[1]], index[axes[2]], index[axes[3]]}),
+                      t.at({a, b, c, d}));
+          }
+  } while (std::next_permutation(axes.begin(), axes.end()));
+  Tensor line(Shape{5}, format, {1, 2, 3, 4, 5});
+  const int one[] = {0};
+  EXPECT_EQ(permute(line, one).at({4}), 5u);
+  const int two[] = {1, 0};
+  EXPECT_EQ(permute(Tensor(Shape{0, 3}, format), two).shape(), (Shape{3, 0}));
 }
 
 TEST(Permute, IdentityAndRejects) {

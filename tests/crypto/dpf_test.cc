@@ -387,6 +387,22 @@ TEST(DpfGen, RejectsBadArguments) {
   dpf_gen({1, 1}, std::vector<uint64_t>{1}, one, seed);
 }
 
+// A batch large enough for the input check's parallel path: one input above the domain, late in
+// the batch, is named by its index; a batch whose inputs all fit is accepted.
+TEST(DpfEval, NamesTheInputOutsideTheDomainInALargeBatch) {
+  const size_t count = 40000;
+  const std::vector<uint64_t> alphas(count, 7);
+  const DpfKeyPair keys = dpf_gen({10, 1}, alphas, std::vector<uint64_t>(count, 1), Block{5, 6});
+  std::vector<uint64_t> xs(count, 1023);
+  std::vector<uint8_t> bits(count);
+  dpf_compare_eval(0, keys.party[0], xs, bits);
+  xs[39000] = 1024;
+  xs[39500] = uint64_t{1} << 63;
+  expect_error(
+      ErrorKind::kInvalidArgument, [&] { dpf_compare_eval(0, keys.party[0], xs, bits); },
+      "input 39000 = 1024 is not below 2^10");
+}
+
 TEST(DpfEval, RejectsMisuse) {
   const std::vector<uint64_t> alphas = {3, 4};
   const DpfKeyPair keys = dpf_gen({10, 1}, alphas, std::vector<uint64_t>{1, 1}, Block{5, 6});
