@@ -61,10 +61,9 @@ void Backend::masked_matmul(int party, const MaskedMatmulKey& key, std::span<con
     return values;
   };
   // Two products straight from the operands (no concatenated copy of W^ and [R_W]).
-  const auto left_size = static_cast<int64_t>(dims.left_size());
-  Words left = unpacked(key.r_x, left_size);
-#pragma omp parallel for schedule(static) if (left_size >= kParallelElements)
-  for (int64_t i = 0; i < left_size; ++i) left[i] = masked_matmul_left(party, x_hat[i], left[i]);
+  Words left = unpacked(key.r_x, dims.left_size());
+  for_each_index(left.size(),
+                 [&](size_t i) { left[i] = masked_matmul_left(party, x_hat[i], left[i]); });
   matmul(left, w_hat, share, dims);
 
   const Words r_w = unpacked(key.r_w, dims.right_size());
@@ -72,10 +71,9 @@ void Backend::masked_matmul(int party, const MaskedMatmulKey& key, std::span<con
   matmul(x_hat, r_w, mask_product, dims);
   const Words c = unpacked(key.c, dims.out_size());
   const Ring ring{key.n};
-  const auto outputs = static_cast<int64_t>(dims.out_size());
-#pragma omp parallel for schedule(static) if (outputs >= kParallelElements)
-  for (int64_t i = 0; i < outputs; ++i)
+  for_each_index(share.size(), [&](size_t i) {
     share[i] = masked_matmul_share(ring, share[i], mask_product[i], c[i]);
+  });
 }
 
 void Backend::dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
