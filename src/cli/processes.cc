@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -185,10 +184,9 @@ LocalRunResult run_in_processes(const RunOptions& options, uint64_t seed, const 
     fail(ErrorKind::kInvalidArgument, "--processes needs --channel tcp (parties are processes)");
   LocalRunResult result;
   result.clear = clear_outputs(program, inputs);
-  // Two parties on one machine: OpenMP threads that spin while idle starve the other party's
-  // process (bert-tiny, 16 tokens, 2 cores: 2.9 s online instead of 45 ms). A user's own
-  // choice is kept.
-  ::setenv("OMP_WAIT_POLICY", "passive", /*overwrite=*/0);
+  // The children inherit OMP_WAIT_POLICY=passive (cli/main.cc chooses it for --processes and
+  // for the role programs): spinning OpenMP threads of one party would starve the other's
+  // process (bert-tiny, 16 tokens, 2 cores: 2.9 s online instead of 45 ms).
 
   const TemporaryDirectory dir;
   const fs::path& d = dir.path();

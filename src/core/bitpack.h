@@ -30,6 +30,14 @@ std::vector<uint64_t> unpack(std::span<const uint8_t> bytes, int n, size_t count
 // values of n bits with zero padding.
 void check_packed(std::span<const uint8_t> bytes, size_t count, int n);
 
+// Packed values where they lie: the bytes, already checked against their count and width
+// (check_packed), and `device`, their copy in GPU memory where the key record holding them is
+// resident (nullptr otherwise).
+struct PackedValues {
+  std::span<const uint8_t> bytes;
+  const uint8_t* device = nullptr;
+};
+
 // Value i of a packed buffer, 1 <= n <= 64, without unpack's checks: the caller has checked the
 // buffer (check_packed) and i < its count. For one value at a time where the bytes lie, e.g. a
 // GPU thread reading a key field in device memory; unpack is the faster way to unpack a whole

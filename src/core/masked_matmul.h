@@ -7,18 +7,12 @@
 #include <cstdint>
 #include <span>
 
+#include "core/bitpack.h"
 #include "core/hd.h"
 #include "core/matmul.h"
 #include "core/ring.h"
 
 namespace fss {
-
-// Values packed as core/bitpack.h packs them, already checked against their count and width
-// (check_packed); `device` is their copy in GPU memory where the key record is resident.
-struct PackedValues {
-  std::span<const uint8_t> bytes;
-  const uint8_t* device = nullptr;
-};
 
 // One party's key of the product, for MatmulDims dims: n-bit shares of R_X (dims.left_size()
 // values), of R_W (dims.right_size()) and of C = R_X R_W + r_out (dims.out_size()).

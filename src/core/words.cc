@@ -17,9 +17,7 @@ bool poison_requested() {
 }
 
 void fill(Words& words, uint64_t value) {
-  const auto count = static_cast<int64_t>(words.size());
-#pragma omp parallel for schedule(static) if (count >= kParallelElements)
-  for (int64_t i = 0; i < count; ++i) words[i] = value;
+  for_each_index(words.size(), [&](size_t i) { words[i] = value; });
 }
 
 }  // namespace

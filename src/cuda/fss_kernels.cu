@@ -1,11 +1,11 @@
 #include <algorithm>
 
 #include "cuda/fss_kernels.h"
+#include "cuda/launch.h"
 
 namespace fss::gpu {
 namespace {
 
-constexpr int kThreads = 256;
 // At least two resident blocks per SM (at most 128 registers a thread), so that one block's
 // shared-memory latency hides behind another's arithmetic.
 constexpr int kMinBlocksPerSm = 2;
@@ -52,7 +52,7 @@ __device__ uint64_t global_thread() {
 }
 
 template <typename Lookup>
-__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
+__global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
     aes_encrypt_kernel(const __grid_constant__ PrgRoundKeys keys, const Block* in, Block* out,
                        uint64_t count) {
   const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
@@ -62,7 +62,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
 }
 
 template <typename Lookup>
-__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
+__global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
     dpf_gen_kernel(const __grid_constant__ PrgRoundKeys keys, const DpfLeafLayout leaf,
                    const DpfGenView out, const uint64_t* alphas, const uint64_t* betas) {
   const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
@@ -71,7 +71,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
 }
 
 template <typename Lookup>
-__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
+__global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
     dpf_eval_kernel(const __grid_constant__ PrgRoundKeys keys, const DpfLeafLayout leaf,
                     const DpfKeysView view, int party, const uint64_t* xs, uint64_t* out) {
   const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
@@ -80,7 +80,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
 }
 
 template <typename Lookup>
-__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
+__global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
     dpf_compare_kernel(const __grid_constant__ PrgRoundKeys keys, const DpfLeafLayout leaf,
                        const DpfKeysView view, const uint64_t* xs, uint64_t per_key, uint8_t* out) {
   const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
@@ -91,7 +91,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
 
 // Thread t handles part t mod 2^(levels - G) of key t / 2^(levels - G).
 template <int kSubtreeLevels, typename Lookup>
-__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
+__global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
     dpf_full_domain_kernel(const __grid_constant__ PrgRoundKeys keys, const DpfLeafLayout leaf,
                            const DpfKeysView view, uint64_t* out) {
   const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
@@ -107,7 +107,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
 // Thread t handles part t mod 2^(levels - G) of key t / 2^(levels - G) and adds its dot product
 // and count of ones to the key's totals (sums mod 2^64, so the order of the adds is immaterial).
 template <int kSubtreeLevels, typename Lookup>
-__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
+__global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
     dpf_full_domain_dot_kernel(const __grid_constant__ PrgRoundKeys keys, const DpfLeafLayout leaf,
                                const DpfKeysView view, const uint64_t* terms,
                                const uint64_t* offsets, uint64_t* dots, uint64_t* ones) {
@@ -130,7 +130,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
 }
 
 template <typename Lookup>
-__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
+__global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
     dcf_gen_kernel(const __grid_constant__ PrgRoundKeys keys, const DcfGenView out,
                    const uint64_t* alphas, const uint64_t* betas) {
   const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
@@ -139,7 +139,7 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
 }
 
 template <typename Lookup>
-__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
+__global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
     dcf_eval_kernel(const __grid_constant__ PrgRoundKeys keys, const DcfKeysView view, int party,
                     const uint64_t* xs, uint64_t* out) {
   const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
@@ -148,16 +148,12 @@ __global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
 }
 
 template <typename Lookup>
-__global__ void __launch_bounds__(kThreads, kMinBlocksPerSm)
+__global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
     dcf_eval_points_kernel(const __grid_constant__ PrgRoundKeys keys, const DcfKeysView view,
                            int party, const uint64_t* points, uint64_t per_key, uint64_t* out) {
   const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
   const uint64_t t = global_thread();
   if (t < view.count * per_key) out[t] = dcf_eval_key(prg, view, party, t / per_key, points[t]);
-}
-
-unsigned blocks_for(uint64_t threads) {
-  return static_cast<unsigned>((threads + kThreads - 1) / kThreads);
 }
 
 // Calls launch(Lookup{}) with the lookup type of `variant` and returns the launch status.
@@ -189,7 +185,7 @@ cudaError_t launch_aes_encrypt(AesVariant variant, const PrgRoundKeys& keys, con
   return with_lookup(variant, [&](auto lookup) {
     using Lookup = decltype(lookup);
     aes_encrypt_kernel<Lookup>
-        <<<blocks, kThreads, shared_bytes<Lookup>(), stream>>>(keys, in, out, count);
+        <<<blocks, kBlockThreads, shared_bytes<Lookup>(), stream>>>(keys, in, out, count);
   });
 }
 
@@ -199,8 +195,9 @@ cudaError_t launch_dpf_gen(AesVariant variant, const PrgRoundKeys& keys, const D
   if (out.count == 0) return cudaSuccess;
   return with_lookup(variant, [&](auto lookup) {
     using Lookup = decltype(lookup);
-    dpf_gen_kernel<Lookup><<<blocks_for(out.count), kThreads, shared_bytes<Lookup>(), stream>>>(
-        keys, leaf, out, alphas, betas);
+    dpf_gen_kernel<Lookup>
+        <<<blocks_for(out.count), kBlockThreads, shared_bytes<Lookup>(), stream>>>(keys, leaf, out,
+                                                                                   alphas, betas);
   });
 }
 
@@ -210,8 +207,9 @@ cudaError_t launch_dpf_eval(AesVariant variant, const PrgRoundKeys& keys, const 
   if (view.count == 0) return cudaSuccess;
   return with_lookup(variant, [&](auto lookup) {
     using Lookup = decltype(lookup);
-    dpf_eval_kernel<Lookup><<<blocks_for(view.count), kThreads, shared_bytes<Lookup>(), stream>>>(
-        keys, leaf, view, party, xs, out);
+    dpf_eval_kernel<Lookup>
+        <<<blocks_for(view.count), kBlockThreads, shared_bytes<Lookup>(), stream>>>(
+            keys, leaf, view, party, xs, out);
   });
 }
 
@@ -223,7 +221,7 @@ cudaError_t launch_dpf_compare_eval(AesVariant variant, const PrgRoundKeys& keys
   return with_lookup(variant, [&](auto lookup) {
     using Lookup = decltype(lookup);
     dpf_compare_kernel<Lookup>
-        <<<blocks_for(view.count * per_key), kThreads, shared_bytes<Lookup>(), stream>>>(
+        <<<blocks_for(view.count * per_key), kBlockThreads, shared_bytes<Lookup>(), stream>>>(
             keys, leaf, view, xs, per_key, out);
   });
 }
@@ -242,19 +240,19 @@ cudaError_t launch_dpf_full_domain(AesVariant variant, const PrgRoundKeys& keys,
     switch (subtree_levels) {
       case 0:
         dpf_full_domain_kernel<0, Lookup>
-            <<<blocks, kThreads, shared, stream>>>(keys, leaf, view, out);
+            <<<blocks, kBlockThreads, shared, stream>>>(keys, leaf, view, out);
         break;
       case 1:
         dpf_full_domain_kernel<1, Lookup>
-            <<<blocks, kThreads, shared, stream>>>(keys, leaf, view, out);
+            <<<blocks, kBlockThreads, shared, stream>>>(keys, leaf, view, out);
         break;
       case 2:
         dpf_full_domain_kernel<2, Lookup>
-            <<<blocks, kThreads, shared, stream>>>(keys, leaf, view, out);
+            <<<blocks, kBlockThreads, shared, stream>>>(keys, leaf, view, out);
         break;
       default:
         dpf_full_domain_kernel<3, Lookup>
-            <<<blocks, kThreads, shared, stream>>>(keys, leaf, view, out);
+            <<<blocks, kBlockThreads, shared, stream>>>(keys, leaf, view, out);
         break;
     }
   });
@@ -265,8 +263,9 @@ cudaError_t launch_dcf_gen(AesVariant variant, const PrgRoundKeys& keys, const D
   if (out.count == 0) return cudaSuccess;
   return with_lookup(variant, [&](auto lookup) {
     using Lookup = decltype(lookup);
-    dcf_gen_kernel<Lookup><<<blocks_for(out.count), kThreads, shared_bytes<Lookup>(), stream>>>(
-        keys, out, alphas, betas);
+    dcf_gen_kernel<Lookup>
+        <<<blocks_for(out.count), kBlockThreads, shared_bytes<Lookup>(), stream>>>(keys, out,
+                                                                                   alphas, betas);
   });
 }
 
@@ -275,8 +274,9 @@ cudaError_t launch_dcf_eval(AesVariant variant, const PrgRoundKeys& keys, const 
   if (view.count == 0) return cudaSuccess;
   return with_lookup(variant, [&](auto lookup) {
     using Lookup = decltype(lookup);
-    dcf_eval_kernel<Lookup><<<blocks_for(view.count), kThreads, shared_bytes<Lookup>(), stream>>>(
-        keys, view, party, xs, out);
+    dcf_eval_kernel<Lookup>
+        <<<blocks_for(view.count), kBlockThreads, shared_bytes<Lookup>(), stream>>>(keys, view,
+                                                                                    party, xs, out);
   });
 }
 
@@ -302,20 +302,20 @@ cudaError_t launch_dpf_full_domain_dot(AesVariant variant, const PrgRoundKeys& k
     static_assert(kMaxSubtreeLevels == 3, "one instantiation per subtree depth");
     switch (subtree_levels) {
       case 0:
-        dpf_full_domain_dot_kernel<0, Lookup>
-            <<<blocks, kThreads, shared, stream>>>(keys, leaf, view, terms, offsets, dots, ones);
+        dpf_full_domain_dot_kernel<0, Lookup><<<blocks, kBlockThreads, shared, stream>>>(
+            keys, leaf, view, terms, offsets, dots, ones);
         break;
       case 1:
-        dpf_full_domain_dot_kernel<1, Lookup>
-            <<<blocks, kThreads, shared, stream>>>(keys, leaf, view, terms, offsets, dots, ones);
+        dpf_full_domain_dot_kernel<1, Lookup><<<blocks, kBlockThreads, shared, stream>>>(
+            keys, leaf, view, terms, offsets, dots, ones);
         break;
       case 2:
-        dpf_full_domain_dot_kernel<2, Lookup>
-            <<<blocks, kThreads, shared, stream>>>(keys, leaf, view, terms, offsets, dots, ones);
+        dpf_full_domain_dot_kernel<2, Lookup><<<blocks, kBlockThreads, shared, stream>>>(
+            keys, leaf, view, terms, offsets, dots, ones);
         break;
       default:
-        dpf_full_domain_dot_kernel<3, Lookup>
-            <<<blocks, kThreads, shared, stream>>>(keys, leaf, view, terms, offsets, dots, ones);
+        dpf_full_domain_dot_kernel<3, Lookup><<<blocks, kBlockThreads, shared, stream>>>(
+            keys, leaf, view, terms, offsets, dots, ones);
     }
   });
 }
@@ -328,8 +328,8 @@ cudaError_t launch_dcf_eval_points(AesVariant variant, const PrgRoundKeys& keys,
   return with_lookup(variant, [&](auto lookup) {
     using Lookup = decltype(lookup);
     dcf_eval_points_kernel<Lookup>
-        <<<blocks_for(threads), kThreads, shared_bytes<Lookup>(), stream>>>(keys, view, party,
-                                                                            points, per_key, out);
+        <<<blocks_for(threads), kBlockThreads, shared_bytes<Lookup>(), stream>>>(
+            keys, view, party, points, per_key, out);
   });
 }
 

@@ -11,6 +11,13 @@
 
 namespace fss::gpu {
 
+// Threads per block of the kernels that run a thread per element or per key, and the blocks that
+// cover `threads` threads.
+inline constexpr int kBlockThreads = 256;
+constexpr unsigned blocks_for(uint64_t threads) {
+  return static_cast<unsigned>((threads + kBlockThreads - 1) / kBlockThreads);
+}
+
 cudaError_t launch_ring_elementwise(RingOp op, Ring ring, int shift, const uint64_t* a,
                                     const uint64_t* b, uint64_t* out, size_t count,
                                     cudaStream_t stream);

@@ -5,12 +5,6 @@
 namespace fss::gpu {
 namespace {
 
-constexpr int kThreads = 256;
-
-unsigned blocks_for(size_t count) {
-  return static_cast<unsigned>((count + kThreads - 1) / kThreads);
-}
-
 __global__ void unpack_kernel(const uint8_t* packed, int n, uint64_t* unpacked, size_t count) {
   const size_t i = blockIdx.x * static_cast<size_t>(blockDim.x) + threadIdx.x;
   if (i < count) unpacked[i] = packed_value(packed, n, i);
@@ -35,14 +29,14 @@ __global__ void share_kernel(int n, const uint64_t* left_product, const uint64_t
 cudaError_t launch_unpack(const uint8_t* packed, int n, uint64_t* unpacked, size_t count,
                           cudaStream_t stream) {
   if (count == 0) return cudaSuccess;
-  unpack_kernel<<<blocks_for(count), kThreads, 0, stream>>>(packed, n, unpacked, count);
+  unpack_kernel<<<blocks_for(count), kBlockThreads, 0, stream>>>(packed, n, unpacked, count);
   return cudaGetLastError();
 }
 
 cudaError_t launch_masked_matmul_left(int party, const uint64_t* x_hat, const uint8_t* r_x, int n,
                                       uint64_t* left, size_t count, cudaStream_t stream) {
   if (count == 0) return cudaSuccess;
-  left_kernel<<<blocks_for(count), kThreads, 0, stream>>>(party, x_hat, r_x, n, left, count);
+  left_kernel<<<blocks_for(count), kBlockThreads, 0, stream>>>(party, x_hat, r_x, n, left, count);
   return cudaGetLastError();
 }
 
@@ -50,8 +44,8 @@ cudaError_t launch_masked_matmul_share(int n, const uint64_t* left_product,
                                        const uint64_t* mask_product, const uint8_t* c,
                                        uint64_t* share, size_t count, cudaStream_t stream) {
   if (count == 0) return cudaSuccess;
-  share_kernel<<<blocks_for(count), kThreads, 0, stream>>>(n, left_product, mask_product, c, share,
-                                                           count);
+  share_kernel<<<blocks_for(count), kBlockThreads, 0, stream>>>(n, left_product, mask_product, c,
+                                                                share, count);
   return cudaGetLastError();
 }
 

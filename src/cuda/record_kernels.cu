@@ -1,10 +1,9 @@
 #include "crypto/dpf_math.h"
+#include "cuda/launch.h"
 #include "cuda/record_kernels.h"
 
 namespace fss::gpu {
 namespace {
-
-constexpr int kThreads = 256;
 
 __global__ void expand_dpf_record_kernel(const uint8_t* right, int right_bytes, int levels,
                                          const Block* root, const Block* leaf_cw,
@@ -27,10 +26,9 @@ cudaError_t launch_expand_dpf_record(const uint8_t* right, int right_bytes, int 
                                      uint64_t* right_t_cw, unsigned long long* first_bad,
                                      cudaStream_t stream) {
   if (count == 0) return cudaSuccess;
-  const auto blocks = static_cast<unsigned>((count + kThreads - 1) / kThreads);
-  expand_dpf_record_kernel<<<blocks, kThreads, 0, stream>>>(right, right_bytes, levels, root,
-                                                            leaf_cw, unused_leaf_bits, party, count,
-                                                            right_t_cw, first_bad);
+  expand_dpf_record_kernel<<<blocks_for(count), kBlockThreads, 0, stream>>>(
+      right, right_bytes, levels, root, leaf_cw, unused_leaf_bits, party, count, right_t_cw,
+      first_bad);
   return cudaGetLastError();
 }
 

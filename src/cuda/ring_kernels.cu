@@ -15,9 +15,8 @@ __global__ void ring_elementwise_kernel(RingOp op, Ring ring, int shift, const u
 cudaError_t launch_ring_elementwise(RingOp op, Ring ring, int shift, const uint64_t* a,
                                     const uint64_t* b, uint64_t* out, size_t count,
                                     cudaStream_t stream) {
-  constexpr int kThreads = 256;
-  const auto blocks = static_cast<unsigned>((count + kThreads - 1) / kThreads);
-  ring_elementwise_kernel<<<blocks, kThreads, 0, stream>>>(op, ring, shift, a, b, out, count);
+  ring_elementwise_kernel<<<blocks_for(count), kBlockThreads, 0, stream>>>(op, ring, shift, a, b,
+                                                                           out, count);
   return cudaGetLastError();
 }
 

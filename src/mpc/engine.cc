@@ -18,9 +18,7 @@ Tensor combine(const Tensor& a, const Tensor& b, const char* name, Op op) {
   check_same_layout(a, b, name);
   Tensor out = Tensor::for_overwrite(a.shape(), a.fixed_point());
   const Ring ring = a.ring();
-  const auto count = static_cast<int64_t>(a.size());
-#pragma omp parallel for schedule(static) if (count >= kParallelElements)
-  for (int64_t i = 0; i < count; ++i) out[i] = op(ring, a[i], b[i]);
+  for_each_index(out.size(), [&](size_t i) { out[i] = op(ring, a[i], b[i]); });
   return out;
 }
 

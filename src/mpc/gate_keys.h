@@ -8,7 +8,6 @@
 
 #include "core/bitpack.h"
 #include "core/bytes.h"
-#include "core/masked_matmul.h"
 #include "core/words.h"
 #include "crypto/prg.h"
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "mpc/masked_ops.h"
 
 namespace fss::sigma {
 namespace {
@@ -101,28 +102,9 @@ Shared shift_into(const Shared& x, int shift, FixedPoint format) {
 std::vector<Masked> open_stacked(Engine& engine, std::span<const Shared> values,
                                  const std::string& label) {
   if (values.empty()) fail(ErrorKind::kInvalidArgument, "open_stacked: no wires to open");
-  const FixedPoint format = values[0].value.fixed_point();
-  size_t total = 0;
-  for (const Shared& v : values) {
-    if (v.value.fixed_point() != format)
-      fail(ErrorKind::kInvalidArgument, "open_stacked: formats {} and {} differ",
-           format.to_string(), v.value.fixed_point().to_string());
-    total += v.value.size();
-  }
-  Tensor stacked = Tensor::for_overwrite(Shape{static_cast<int64_t>(total)}, format);
-  auto next = stacked.data().begin();
-  for (const Shared& v : values)
-    next = std::copy(v.value.data().begin(), v.value.data().end(), next);
-  const Masked opened = engine.open(Shared{std::move(stacked)}, label);
-  std::vector<Masked> out;
-  auto from = opened.value.data().begin();
-  for (const Shared& v : values) {
-    Tensor part = Tensor::for_overwrite(v.value.shape(), format);
-    std::copy(from, from + part.size(), part.data().begin());
-    from += part.size();
-    out.push_back({std::move(part)});
-  }
-  return out;
+  std::vector<const Shared*> wires;
+  for (const Shared& v : values) wires.push_back(&v);
+  return open_together(engine, wires, label);
 }
 
 }  // namespace fss::sigma

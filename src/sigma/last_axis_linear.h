@@ -42,7 +42,8 @@ Masked scale_public(const Masked& x, uint64_t c, FixedPoint format);
 Shared shift_into(const Shared& x, int shift, FixedPoint format);
 
 // Opens same-format wires in one round (one message holding all their values), booked under
-// `label`; returns them Masked, in order, in their shapes. Needs at least one wire.
+// `label`; returns them Masked, in order, in their shapes. Needs at least one wire. The same as
+// mpc/masked_ops.h's open_together, for wires held by value.
 std::vector<Masked> open_stacked(Engine& engine, std::span<const Shared> values,
                                  const std::string& label);
 
