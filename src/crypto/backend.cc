@@ -1,8 +1,14 @@
 #include "crypto/backend.h"
 
+#include <algorithm>
+#include <optional>
+#include <vector>
+
 #include "core/bitpack.h"
 #include "core/error.h"
+#include "core/ring.h"
 #include "core/words.h"
+#include "crypto/multi_point.h"
 
 namespace fss {
 namespace {
@@ -49,7 +55,66 @@ class CpuBackend final : public Backend {
 
 thread_local Backend* current_backend = nullptr;
 
+// Keys [begin, end) of a batch (its arrays are level-major).
+DcfKeyBatch slice(const DcfKeyBatch& keys, uint64_t begin, uint64_t end) {
+  const uint64_t count = end - begin, levels = keys.params.n;
+  DcfKeyBatch part;
+  part.params = keys.params;
+  part.count = count;
+  part.root.assign(keys.root.begin() + begin, keys.root.begin() + end);
+  part.right_t_cw.assign(keys.right_t_cw.begin() + begin, keys.right_t_cw.begin() + end);
+  part.final_cw.assign(keys.final_cw.begin() + begin, keys.final_cw.begin() + end);
+  for (uint64_t level = 0; level < levels; ++level) {
+    const uint64_t from = level * keys.count;
+    part.level_cw.insert(part.level_cw.end(), keys.level_cw.begin() + from + begin,
+                         keys.level_cw.begin() + from + end);
+    part.value_cw.insert(part.value_cw.end(), keys.value_cw.begin() + from + begin,
+                         keys.value_cw.begin() + from + end);
+  }
+  return part;
+}
+
 }  // namespace
+
+uint64_t Backend::dcf_offset_sums(int party, const DcfKeyBatch& keys,
+                                  std::span<const uint64_t> x_hat, const DcfOffsetQuery& query,
+                                  std::span<uint64_t> sums, std::span<uint8_t> bits) {
+  check_dcf_offset_query(party, keys, x_hat.size(), query, sums.size(), bits.size(),
+                         "dcf_offset_sums");
+  const Ring ring{keys.params.n};
+  const uint64_t count = keys.count, per_key = query.offsets.size(), width = query.width;
+  const uint64_t bit_points = query.bit_points.size();
+  // Keys go through in chunks of about kChunkPoints points, so that memory does not grow with
+  // count * P (a softmax of BERT-base with 1024 steps would need gigabytes at once).
+  constexpr uint64_t kChunkPoints = uint64_t{1} << 22;
+  const uint64_t chunk = std::max<uint64_t>(64, kChunkPoints / per_key);
+  std::vector<uint64_t> points, shares;
+  uint64_t prg_calls = 0;
+  for (uint64_t begin = 0; begin < count; begin += chunk) {
+    const uint64_t end = std::min(count, begin + chunk), size = end - begin;
+    points.resize(size * per_key);
+    shares.resize(size * per_key);
+    for_each_index(size * per_key, [&](size_t i) {
+      points[i] = ring.add(x_hat[begin + i / per_key], query.offsets[i % per_key]);
+    });
+    // The whole batch by reference when it fits one chunk; a slice otherwise.
+    std::optional<DcfKeyBatch> sliced;
+    const DcfKeyBatch& batch = chunk >= count ? keys : sliced.emplace(slice(keys, begin, end));
+    prg_calls += dcf_eval_points(party, batch, points, per_key, shares);
+    const auto keys_here = static_cast<int64_t>(size);
+#pragma omp parallel for schedule(static) if (size * per_key >= kParallelElements)
+    for (int64_t i = 0; i < keys_here; ++i) {
+      const uint64_t* mine = shares.data() + i * per_key;
+      uint64_t* out = sums.data() + (begin + i) * width;
+      std::fill(out, out + width, 0);
+      for (uint64_t j = 0; j < per_key; ++j)
+        add_weighted(width, query.weights.data() + j * width, mine[j], out);
+      for (uint64_t b = 0; b < bit_points; ++b)
+        bits[(begin + i) * bit_points + b] = mine[query.bit_points[b]] & 1;
+    }
+  }
+  return prg_calls;
+}
 
 void Backend::masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64_t> x_hat,
                             std::span<const uint64_t> w_hat, std::span<uint64_t> share,

@@ -17,6 +17,7 @@
 #include "core/matmul.h"
 #include "crypto/dcf.h"
 #include "crypto/dpf.h"
+#include "crypto/offset_sums.h"
 
 namespace fss {
 
@@ -75,15 +76,17 @@ class Backend {
   virtual void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
                         std::span<uint64_t> out) = 0;
 
-  // Key e at per_key points: out[e * per_key + j] = party's share of key e at
-  // points[e * per_key + j], as dcf_eval would give it. Returns false, leaving out untouched,
-  // when this backend has no faster way than the caller's own CPU evaluation (SUF's multi-point
-  // walk, crypto/multi_point.h, which shares tree prefixes between a key's points).
-  virtual bool dcf_eval_points(int /*party*/, const DcfKeyBatch& /*keys*/,
-                               std::span<const uint64_t> /*points*/, uint64_t /*per_key*/,
-                               std::span<uint64_t> /*out*/) {
-    return false;
-  }
+  // SUF's interval lookup in one step (suf/interval_lookup.h): key e is evaluated at the P
+  // points x_hat[e] + offsets[j] (mod 2^n) and its shares are combined where they are made, so
+  // that only p sums and B bits per key leave the backend. With share_e(j) the party's share
+  // there as dcf_eval gives it:
+  //   sums[e * p + q] = sum_j weights[j * p + q] * share_e(j) mod 2^64,
+  //   bits[e * B + b] = share_e(bit_points[b]) & 1 (the XOR share of a comparison).
+  // The default walks each key's points together on the CPU (crypto/multi_point.h, shared tree
+  // prefixes). Returns the PRG calls made on the host. Throws as check_dcf_offset_query.
+  virtual uint64_t dcf_offset_sums(int party, const DcfKeyBatch& keys,
+                                   std::span<const uint64_t> x_hat, const DcfOffsetQuery& query,
+                                   std::span<uint64_t> sums, std::span<uint8_t> bits);
 
   // c = a * b mod 2^64 as core/matmul.h's matmul.
   virtual void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b,

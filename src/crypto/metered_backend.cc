@@ -70,10 +70,11 @@ void MeteredBackend::dcf_eval(int party, const DcfKeyBatch& keys, std::span<cons
   timed([&] { inner_.dcf_eval(party, keys, xs, out); });
 }
 
-bool MeteredBackend::dcf_eval_points(int party, const DcfKeyBatch& keys,
-                                     std::span<const uint64_t> points, uint64_t per_key,
-                                     std::span<uint64_t> out) {
-  return timed([&] { return inner_.dcf_eval_points(party, keys, points, per_key, out); });
+uint64_t MeteredBackend::dcf_offset_sums(int party, const DcfKeyBatch& keys,
+                                         std::span<const uint64_t> x_hat,
+                                         const DcfOffsetQuery& query, std::span<uint64_t> sums,
+                                         std::span<uint8_t> bits) {
+  return timed([&] { return inner_.dcf_offset_sums(party, keys, x_hat, query, sums, bits); });
 }
 
 void MeteredBackend::matmul(std::span<const uint64_t> a, std::span<const uint64_t> b,

@@ -36,8 +36,9 @@ class MeteredBackend final : public Backend {
                      std::span<const uint64_t> betas, Block seed) override;
   void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
                 std::span<uint64_t> out) override;
-  bool dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uint64_t> points,
-                       uint64_t per_key, std::span<uint64_t> out) override;
+  uint64_t dcf_offset_sums(int party, const DcfKeyBatch& keys, std::span<const uint64_t> x_hat,
+                           const DcfOffsetQuery& query, std::span<uint64_t> sums,
+                           std::span<uint8_t> bits) override;
   void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
               const MatmulDims& dims) override;
   void masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64_t> x_hat,

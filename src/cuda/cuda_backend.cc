@@ -127,12 +127,15 @@ class CudaBackend final : public Backend {
     select_device();
     gpu::dcf_eval(party, keys, xs, out);
   }
-  bool dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uint64_t> points,
-                       uint64_t per_key, std::span<uint64_t> out) override {
-    if (small(points.size())) return false;  // the caller's memoised CPU walk
+  uint64_t dcf_offset_sums(int party, const DcfKeyBatch& keys, std::span<const uint64_t> x_hat,
+                           const DcfOffsetQuery& query, std::span<uint64_t> sums,
+                           std::span<uint8_t> bits) override {
+    // The CPU's walk shares tree prefixes between a key's points; few points gain nothing here.
+    if (small(keys.count * query.offsets.size()))
+      return Backend::dcf_offset_sums(party, keys, x_hat, query, sums, bits);
     select_device();
-    gpu::dcf_eval_points(party, keys, points, per_key, out);
-    return true;
+    gpu::dcf_offset_sums(party, keys, x_hat, query, sums, bits);
+    return 0;
   }
   void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
               const MatmulDims& dims) override {

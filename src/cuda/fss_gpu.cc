@@ -187,22 +187,30 @@ void dpf_full_domain_dot(int party, const DpfKeyRecord& keys, std::span<const ui
   device_keys.check();
 }
 
-void dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uint64_t> points,
-                     uint64_t per_key, std::span<uint64_t> out, AesVariant variant) {
-  check_dcf_batch(party, keys, "gpu::dcf_eval_points");
-  const uint64_t count = keys.count * per_key;
-  if (per_key != 0 && count / per_key != keys.count)
-    fail(ErrorKind::kInvalidArgument, "gpu::dcf_eval_points: {} keys x {} points overflow",
-         keys.count, per_key);
-  check_fss_eval_inputs(keys.params.n, count, points, out.size(), "gpu::dcf_eval_points");
-  if (count == 0) return;
+void dcf_offset_sums(int party, const DcfKeyBatch& keys, std::span<const uint64_t> x_hat,
+                     const DcfOffsetQuery& query, std::span<uint64_t> sums, std::span<uint8_t> bits,
+                     AesVariant variant) {
+  check_dcf_offset_query(party, keys, x_hat.size(), query, sums.size(), bits.size(),
+                         "gpu::dcf_offset_sums");
+  if (keys.count == 0) return;
   const DeviceDcfKeys device_keys(keys);
-  DeviceBuffer<uint64_t> device_points(count), device_out(count);
-  copy_to_device(points, device_points);
-  synchronize(launch_dcf_eval_points(variant, evaluation_round_keys(), device_keys.view(), party,
-                                     device_points.get(), per_key, device_out.get(), kStream),
-              "DCF multi-point evaluation kernel");
-  copy_to_host(device_out, out);
+  DeviceBuffer<uint64_t> device_x_hat(keys.count), offsets(query.offsets.size()),
+      weights(allocation(query.weights.size())), device_sums(allocation(sums.size()));
+  DeviceBuffer<uint32_t> bit_points(allocation(query.bit_points.size()));
+  DeviceBuffer<uint8_t> device_bits(allocation(bits.size()));
+  copy_to_device(x_hat, device_x_hat);
+  copy_to_device(query.offsets, offsets);
+  copy_to_device(query.weights, weights);
+  copy_to_device(query.bit_points, bit_points);
+  check_cuda(cudaMemsetAsync(device_sums.get(), 0, sums.size_bytes(), kStream), "zeroing sums");
+  const DcfOffsetsView view{query.offsets.size(), query.width,   query.bit_points.size(),
+                            offsets.get(),        weights.get(), bit_points.get()};
+  synchronize(launch_dcf_offset_sums(variant, evaluation_round_keys(), device_keys.view(), party,
+                                     device_x_hat.get(), view, device_sums.get(), device_bits.get(),
+                                     kStream),
+              "DCF offset sums kernel");
+  copy_to_host(device_sums, sums);
+  copy_to_host(device_bits, bits);
 }
 
 DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,

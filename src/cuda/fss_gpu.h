@@ -16,6 +16,7 @@
 #include "crypto/aes.h"
 #include "crypto/dcf.h"
 #include "crypto/dpf.h"
+#include "crypto/offset_sums.h"
 #include "cuda/table_prg.h"
 
 namespace fss::gpu {
@@ -40,11 +41,10 @@ void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64
 void dpf_eval_full_domain(int party, const DpfKeyBatch& keys, std::span<uint64_t> out,
                           AesVariant variant = kDefaultAesVariant);
 
-// out[e * per_key + j] = party's share of key e at points[e * per_key + j] (dcf_eval's bits).
-// Throws kInvalidArgument unless points.size() == out.size() == keys.count * per_key, every point
-// is below 2^n and every key belongs to `party`.
-void dcf_eval_points(int party, const DcfKeyBatch& keys, std::span<const uint64_t> points,
-                     uint64_t per_key, std::span<uint64_t> out,
+// crypto/backend.h's dcf_offset_sums: only x^, the query and the keys go to the device and only
+// the sums and bits come back. Throws as check_dcf_offset_query.
+void dcf_offset_sums(int party, const DcfKeyBatch& keys, std::span<const uint64_t> x_hat,
+                     const DcfOffsetQuery& query, std::span<uint64_t> sums, std::span<uint8_t> bits,
                      AesVariant variant = kDefaultAesVariant);
 
 // As crypto/dpf.h's dpf_full_domain_dot.

@@ -147,13 +147,41 @@ __global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
   if (key < view.count) out[key] = dcf_eval_key(prg, view, party, key, xs[key]);
 }
 
+// One thread per (key, point); a warp whose points all belong to one key adds its terms with
+// shuffles and one atomic per sum (addition mod 2^64 commutes, so the order of the atomics does
+// not change a bit of the result), a mixed warp adds each term on its own.
 template <typename Lookup>
 __global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
-    dcf_eval_points_kernel(const __grid_constant__ PrgRoundKeys keys, const DcfKeysView view,
-                           int party, const uint64_t* points, uint64_t per_key, uint64_t* out) {
+    dcf_offset_sums_kernel(const __grid_constant__ PrgRoundKeys keys, const DcfKeysView view,
+                           int party, const uint64_t* x_hat, const DcfOffsetsView query,
+                           uint64_t* sums, uint8_t* bits) {
   const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
   const uint64_t t = global_thread();
-  if (t < view.count * per_key) out[t] = dcf_eval_key(prg, view, party, t / per_key, points[t]);
+  const bool valid = t < view.count * query.points;
+  const uint64_t key = valid ? t / query.points : 0, j = valid ? t % query.points : 0;
+  uint64_t share = 0;
+  if (valid) {
+    const uint64_t domain = view.n == 64 ? ~uint64_t{0} : (uint64_t{1} << view.n) - 1;
+    share = dcf_eval_key(prg, view, party, key, (x_hat[key] + query.offsets[j]) & domain);
+    for (uint64_t b = 0; b < query.bit_points; ++b)
+      if (query.points_of_bits[b] == j) bits[key * query.bit_points + b] = share & 1;
+  }
+  constexpr unsigned kWarp = 0xffffffffu;
+  const uint64_t first_key = __shfl_sync(kWarp, key, 0);
+  const bool one_key = __all_sync(kWarp, !valid || key == first_key);
+  for (uint64_t q = 0; q < query.width; ++q) {
+    uint64_t term = valid ? query.weights[j * query.width + q] * share : 0;
+    if (one_key) {
+      for (int lane_offset = 16; lane_offset > 0; lane_offset /= 2)
+        term += __shfl_down_sync(kWarp, term, lane_offset);
+      if (valid && threadIdx.x % 32 == 0)
+        atomicAdd(reinterpret_cast<unsigned long long*>(sums + first_key * query.width + q),
+                  static_cast<unsigned long long>(term));
+    } else if (valid) {
+      atomicAdd(reinterpret_cast<unsigned long long*>(sums + key * query.width + q),
+                static_cast<unsigned long long>(term));
+    }
+  }
 }
 
 // Calls launch(Lookup{}) with the lookup type of `variant` and returns the launch status.
@@ -320,16 +348,17 @@ cudaError_t launch_dpf_full_domain_dot(AesVariant variant, const PrgRoundKeys& k
   });
 }
 
-cudaError_t launch_dcf_eval_points(AesVariant variant, const PrgRoundKeys& keys,
-                                   const DcfKeysView& view, int party, const uint64_t* points,
-                                   uint64_t per_key, uint64_t* out, cudaStream_t stream) {
-  const uint64_t threads = view.count * per_key;
+cudaError_t launch_dcf_offset_sums(AesVariant variant, const PrgRoundKeys& keys,
+                                   const DcfKeysView& view, int party, const uint64_t* x_hat,
+                                   const DcfOffsetsView& query, uint64_t* sums, uint8_t* bits,
+                                   cudaStream_t stream) {
+  const uint64_t threads = view.count * query.points;
   if (threads == 0) return cudaSuccess;
   return with_lookup(variant, [&](auto lookup) {
     using Lookup = decltype(lookup);
-    dcf_eval_points_kernel<Lookup>
+    dcf_offset_sums_kernel<Lookup>
         <<<blocks_for(threads), kBlockThreads, shared_bytes<Lookup>(), stream>>>(
-            keys, view, party, points, per_key, out);
+            keys, view, party, x_hat, query, sums, bits);
   });
 }
 

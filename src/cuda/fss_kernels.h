@@ -49,10 +49,21 @@ cudaError_t launch_dpf_full_domain_dot(AesVariant variant, const PrgRoundKeys& k
 cudaError_t launch_dcf_gen(AesVariant variant, const PrgRoundKeys& keys, const DcfGenView& out,
                            const uint64_t* alphas, const uint64_t* betas, cudaStream_t stream);
 
-// out[t] = key t / per_key's share at points[t], t < view.count * per_key.
-cudaError_t launch_dcf_eval_points(AesVariant variant, const PrgRoundKeys& keys,
-                                   const DcfKeysView& view, int party, const uint64_t* points,
-                                   uint64_t per_key, uint64_t* out, cudaStream_t stream);
+// crypto/backend.h's dcf_offset_sums on device pointers: key e at x_hat[e] + offsets[j] (mod
+// 2^n), j < points; sums (zeroed by the caller, count * width) gather the weighted shares and
+// bits[e * bit_points + b] the low bit at offset index points_of_bits[b].
+struct DcfOffsetsView {
+  uint64_t points = 0;
+  uint64_t width = 0;
+  uint64_t bit_points = 0;
+  const uint64_t* offsets = nullptr;         // [points]
+  const uint64_t* weights = nullptr;         // [points][width]
+  const uint32_t* points_of_bits = nullptr;  // [bit_points]
+};
+cudaError_t launch_dcf_offset_sums(AesVariant variant, const PrgRoundKeys& keys,
+                                   const DcfKeysView& view, int party, const uint64_t* x_hat,
+                                   const DcfOffsetsView& query, uint64_t* sums, uint8_t* bits,
+                                   cudaStream_t stream);
 
 cudaError_t launch_dcf_eval(AesVariant variant, const PrgRoundKeys& keys, const DcfKeysView& view,
                             int party, const uint64_t* xs, uint64_t* out, cudaStream_t stream);

@@ -1,37 +1,14 @@
 #include "suf/interval_lookup.h"
 
 #include <algorithm>
-#include <optional>
 
 #include "core/error.h"
 #include "core/ring.h"
+#include "core/words.h"
 #include "crypto/backend.h"
 #include "mpc/gate_keys.h"
-#include "crypto/multi_point.h"
 
 namespace fss::suf {
-namespace {
-
-// Keys [begin, end) of a batch (its arrays are level-major).
-DcfKeyBatch slice(const DcfKeyBatch& keys, uint64_t begin, uint64_t end) {
-  const uint64_t count = end - begin, levels = keys.params.n;
-  DcfKeyBatch part;
-  part.params = keys.params;
-  part.count = count;
-  part.root.assign(keys.root.begin() + begin, keys.root.begin() + end);
-  part.right_t_cw.assign(keys.right_t_cw.begin() + begin, keys.right_t_cw.begin() + end);
-  part.final_cw.assign(keys.final_cw.begin() + begin, keys.final_cw.begin() + end);
-  for (uint64_t level = 0; level < levels; ++level) {
-    const uint64_t from = level * keys.count;
-    part.level_cw.insert(part.level_cw.end(), keys.level_cw.begin() + from + begin,
-                         keys.level_cw.begin() + from + end);
-    part.value_cw.insert(part.value_cw.end(), keys.value_cw.begin() + from + begin,
-                         keys.value_cw.begin() + from + end);
-  }
-  return part;
-}
-
-}  // namespace
 
 IntervalLookup::IntervalLookup(int n, std::vector<uint64_t> starts,
                                std::vector<std::vector<uint64_t>> payload,
@@ -84,14 +61,14 @@ IntervalLookup::IntervalLookup(int n, std::vector<uint64_t> starts,
     return static_cast<int>(std::lower_bound(offsets_.begin(), offsets_.end(), offset) -
                             offsets_.begin());
   };
-  lookup_point_.push_back(point_of(0));
-  for (size_t i = 1; i < m; ++i) lookup_point_.push_back(point_of(ring.neg(starts_[i])));
-  for (uint64_t c : extra_offsets_) extra_point_.push_back(point_of(c));
-  weights_.resize(m * p_);
+  for (uint64_t c : extra_offsets_) extra_point_.push_back(static_cast<uint32_t>(point_of(c)));
+  // Each interval's point is its own (the a_i are distinct and nonzero for i >= 1).
+  point_weights_.assign(offsets_.size() * p_, 0);
   for (int q = 0; q < p_; ++q) {
-    weights_[q] = payload_ring.sub(payload_[m - 1][q], payload_[0][q]);
+    point_weights_[point_of(0) * p_ + q] = payload_ring.sub(payload_[m - 1][q], payload_[0][q]);
     for (size_t i = 1; i < m; ++i)
-      weights_[i * p_ + q] = payload_ring.sub(payload_[i - 1][q], payload_[i][q]);
+      point_weights_[point_of(ring.neg(starts_[i])) * p_ + q] =
+          payload_ring.sub(payload_[i - 1][q], payload_[i][q]);
   }
 }
 
@@ -129,46 +106,17 @@ uint64_t IntervalLookup::eval(int party, ByteReader& key, std::span<const uint64
          "{}: interval lookup batch holds {} keys with n = {}, l = {}; expected {} with n = {}, "
          "l = {}",
          key.source(), keys.count, keys.params.n, keys.params.out_bits, count, n_, l_);
+  std::vector<uint64_t> sums(count * p_);
+  const uint64_t prg_calls = backend().dcf_offset_sums(
+      party, keys, x_hat, {offsets_, static_cast<uint64_t>(p_), point_weights_, extra_point_}, sums,
+      extra_bits);
   const Ring ring{n_};
-  const uint64_t per_key = offsets_.size();
-  // Elements go through in chunks of about kChunkPoints points, so that a call's memory does not
-  // grow with count * P (a softmax of BERT-base with 1024 steps would need gigabytes at once).
-  constexpr uint64_t kChunkPoints = uint64_t{1} << 22;
-  const uint64_t chunk = std::max<uint64_t>(64, kChunkPoints / per_key);
-  std::vector<uint64_t> points, shares;
-  uint64_t prg_calls = 0;
-  for (uint64_t begin = 0; begin < count; begin += chunk) {
-    const uint64_t end = std::min(count, begin + chunk), size = end - begin;
-    points.resize(size * per_key);
-    shares.resize(size * per_key);
-    const auto elements = static_cast<int64_t>(size);
-#pragma omp parallel for schedule(static) if (size * per_key >= \
-                                              static_cast <uint64_t>(kParallelElements))
-    for (int64_t i = 0; i < elements; ++i)
-      for (uint64_t j = 0; j < per_key; ++j)
-        points[i * per_key + j] = ring.add(x_hat[begin + i], offsets_[j]);
-    // The whole batch by reference when it fits one chunk; a slice otherwise.
-    std::optional<DcfKeyBatch> sliced;
-    const DcfKeyBatch& batch = chunk >= count ? keys : sliced.emplace(slice(keys, begin, end));
-    if (!backend().dcf_eval_points(party, batch, points, per_key, shares))
-      prg_calls += dcf_eval_points(party, batch, points, per_key, shares);
-#pragma omp parallel if (size * per_key >= static_cast <uint64_t>(kParallelElements))
-    {
-      std::vector<uint64_t> lookup_shares(intervals());
-#pragma omp for schedule(static)
-      for (int64_t i = 0; i < elements; ++i) {
-        const uint64_t e = begin + i;
-        const uint64_t* mine = shares.data() + i * per_key;
-        for (int k = 0; k < intervals(); ++k) lookup_shares[k] = mine[lookup_point_[k]];
-        const auto after = std::upper_bound(starts_.begin(), starts_.end(), ring.mod(x_hat[e]));
-        const uint64_t* public_row = payload_[after - starts_.begin() - 1].data();
-        combine_payload(party, intervals(), p_, public_row, weights_.data(), lookup_shares.data(),
-                        Ring{l_}.mask(), payload_shares.data() + e * p_);
-        for (uint64_t j = 0; j < extras; ++j)
-          extra_bits[e * extras + j] = mine[extra_point_[j]] & 1;
-      }
-    }
-  }
+  const uint64_t mask = Ring{l_}.mask();
+  for_each_index(count, [&](size_t e) {
+    const auto after = std::upper_bound(starts_.begin(), starts_.end(), ring.mod(x_hat[e]));
+    finish_payload(party, p_, payload_[after - starts_.begin() - 1].data(), sums.data() + e * p_,
+                   mask, payload_shares.data() + e * p_);
+  });
   return prg_calls;
 }
 

@@ -30,16 +30,13 @@
 
 namespace fss::suf {
 
-// Party's share of the payload row, per element: shares[i] = share of s(-a_i) (i >= 1) and
-// shares[0] = share of s(0); weights[i * p + q] = v_{i-1} - v_i (i >= 1), weights[q] =
-// v_{m-1} - v_0; public_row = v_{i(x^)} (added by party 0). out[q] for q < p, mod 2^l (mask).
-FSS_HD void combine_payload(int party, int m, int p, const uint64_t* public_row,
-                            const uint64_t* weights, const uint64_t* shares, uint64_t mask,
-                            uint64_t* out) {
-  for (int q = 0; q < p; ++q) out[q] = party == 0 ? public_row[q] : 0;
-  for (int i = 0; i < m; ++i)
-    for (int q = 0; q < p; ++q) out[q] += weights[i * p + q] * shares[i];
-  for (int q = 0; q < p; ++q) out[q] &= mask;
+// Party's share of the payload row of one element from its weighted sums (crypto/offset_sums.h:
+// sums[q] = sum over the lookup points of weight * share, the weights of point s(-a_i), i >= 1,
+// being v_{i-1} - v_i and those of s(0) v_{m-1} - v_0): out[q] = public_row[q] (party 0 adds
+// v_{i(x^)}) + sums[q], mod 2^l (mask), for q < p.
+FSS_HD constexpr void finish_payload(int party, int p, const uint64_t* public_row,
+                                     const uint64_t* sums, uint64_t mask, uint64_t* out) {
+  for (int q = 0; q < p; ++q) out[q] = ((party == 0 ? public_row[q] : 0) + sums[q]) & mask;
 }
 
 class IntervalLookup {
@@ -63,10 +60,10 @@ class IntervalLookup {
   // Dealer: one DCF_{n,l} key per element for the point masks[e] mod 2^n, payload 1.
   void gen(std::span<const uint64_t> masks, SeededPrg& prg, ByteWriter& key0,
            ByteWriter& key1) const;
-  // Party (elements in chunks of about 2^20 points, so memory stays bounded for any count):
-  // payload_shares[e * p + q] = additive share of v_{i(x)}[q]; extra_bits[e * E + j] = XOR
-  // share of 1{x^ + c_j < r} for the E extra offsets. Returns the PRG calls made. Throws kParse
-  // on an unexpected key batch.
+  // Party, on the current backend (crypto/backend.h's dcf_offset_sums): payload_shares[e * p + q]
+  // = additive share of v_{i(x)}[q]; extra_bits[e * E + j] = XOR share of 1{x^ + c_j < r} for the
+  // E extra offsets. Returns the PRG calls made on the host. Throws kParse on an unexpected key
+  // batch.
   uint64_t eval(int party, ByteReader& key, std::span<const uint64_t> x_hat,
                 std::span<uint64_t> payload_shares, std::span<uint8_t> extra_bits) const;
 
@@ -78,9 +75,8 @@ class IntervalLookup {
   std::vector<std::vector<uint64_t>> payload_;
   std::vector<uint64_t> extra_offsets_;
   std::vector<uint64_t> offsets_;  // distinct evaluation offsets {0, -a_i, extras}, ascending
-  std::vector<int> lookup_point_;  // i -> index into offsets_ of -a_i (0 for i = 0)
-  std::vector<int> extra_point_;   // extra j -> index into offsets_
-  std::vector<uint64_t> weights_;  // [m][p], see combine_payload
+  std::vector<uint32_t> extra_point_;    // extra j -> index into offsets_
+  std::vector<uint64_t> point_weights_;  // [P][p]: the weights of finish_payload, 0 for extras
 };
 
 }  // namespace fss::suf

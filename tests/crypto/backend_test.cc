@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <random>
@@ -12,6 +13,7 @@
 
 #include "core/bitpack.h"
 #include "core/error.h"
+#include "core/ring.h"
 #include "crypto/counting_backend.h"
 #include "crypto/metered_backend.h"
 
@@ -133,6 +135,103 @@ TEST(Backend, MaskedMatmulSharesSumToTheMaskedProduct) {
         EXPECT_NE(std::string(error.what()).find("R_W"), std::string::npos) << error.what();
       }
     }
+}
+
+// Both parties' sums reconstruct to sum_j w_j * beta * 1{x^ + c_j < alpha} (mod 2^l) and their
+// bits XOR to the comparison's, for every alpha, x^ and offset of a 5-bit domain and for random
+// keys at full width; offsets come unsorted, bit points repeat, and bits of x^ above n are ignored.
+TEST(Backend, DcfOffsetSumsReconstructTheWeightedComparisons) {
+  const uint64_t seed = std::random_device{}();
+  SCOPED_TRACE("seed=" + std::to_string(seed));
+  std::mt19937_64 rng(seed);
+  struct Case {
+    int n, l;
+    bool exhaustive;
+    uint64_t width;
+  };
+  for (const Case c : {Case{5, 50, true, 3}, Case{5, 5, true, 1}, Case{64, 64, false, 2},
+                       Case{37, 50, false, 0}}) {
+    SCOPED_TRACE("n=" + std::to_string(c.n) + " l=" + std::to_string(c.l));
+    const Ring domain{c.n}, out{c.l};
+    std::vector<uint64_t> alphas, x_hat, offsets;
+    if (c.exhaustive) {
+      for (uint64_t alpha = 0; alpha <= domain.mask(); ++alpha)
+        for (uint64_t x = 0; x <= domain.mask(); ++x) {
+          alphas.push_back(alpha);
+          x_hat.push_back(x + (rng() << c.n));
+        }
+      for (uint64_t o = 0; o <= domain.mask(); ++o) offsets.push_back(o);
+      std::shuffle(offsets.begin(), offsets.end(), rng);
+    } else {
+      for (int e = 0; e < 300; ++e) {
+        alphas.push_back(domain.mod(rng()));
+        x_hat.push_back(rng());
+      }
+      for (int j = 0; j < 37; ++j) offsets.push_back(domain.mod(rng() >> (j % 3 ? 0 : 40)));
+    }
+    const uint64_t count = alphas.size(), points = offsets.size();
+    std::vector<uint64_t> betas(count), weights(points * c.width);
+    for (uint64_t& b : betas) b = out.mod(rng());
+    for (uint64_t& w : weights) w = rng();
+    const std::vector<uint32_t> bit_points = {0, static_cast<uint32_t>(points - 1), 0};
+    const DcfKeyPair keys = cpu_backend().dcf_gen({c.n, c.l}, alphas, betas, Block{rng(), rng()});
+    const DcfOffsetQuery query{offsets, c.width, weights, bit_points};
+    std::vector<uint64_t> sums[2];
+    std::vector<uint8_t> bits[2];
+    for (int party = 0; party < 2; ++party) {
+      sums[party].assign(count * c.width, 0);
+      bits[party].assign(count * bit_points.size(), 2);
+      cpu_backend().dcf_offset_sums(party, keys.party[party], x_hat, query, sums[party],
+                                    bits[party]);
+    }
+    for (uint64_t e = 0; e < count; ++e) {
+      const auto below = [&](uint64_t j) -> uint64_t {
+        return domain.add(x_hat[e], offsets[j]) < alphas[e] ? 1 : 0;
+      };
+      for (uint64_t q = 0; q < c.width; ++q) {
+        uint64_t expected = 0;
+        for (uint64_t j = 0; j < points; ++j)
+          expected += weights[j * c.width + q] * betas[e] * below(j);
+        ASSERT_EQ(out.add(sums[0][e * c.width + q], sums[1][e * c.width + q]), out.mod(expected))
+            << "key " << e << " sum " << q;
+      }
+      for (size_t b = 0; b < bit_points.size(); ++b)
+        ASSERT_EQ(bits[0][e * bit_points.size() + b] ^ bits[1][e * bit_points.size() + b],
+                  (betas[e] & 1) * below(bit_points[b]))
+            << "key " << e << " bit " << b;
+    }
+  }
+}
+
+TEST(Backend, DcfOffsetSumsNameABadQuery) {
+  const std::vector<uint64_t> alphas = {3, 9}, betas = {1, 1}, x_hat = {1, 2};
+  const DcfKeyPair keys = cpu_backend().dcf_gen({4, 8}, alphas, betas, Block{1, 2});
+  const std::vector<uint64_t> offsets = {0, 5}, too_wide = {0, 16}, weights = {1, 2};
+  const std::vector<uint32_t> bit_points = {1}, past_the_end = {2};
+  std::vector<uint64_t> sums(2);
+  std::vector<uint8_t> bits(2);
+  const auto refused = [&](const DcfOffsetQuery& query, std::span<const uint64_t> xs,
+                           const std::string& says) {
+    try {
+      cpu_backend().dcf_offset_sums(0, keys.party[0], xs, query, sums, bits);
+      ADD_FAILURE() << "accepted a query that should say: " << says;
+    } catch (const Error& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::kInvalidArgument);
+      EXPECT_NE(std::string(error.what()).find(says), std::string::npos) << error.what();
+    }
+  };
+  refused({too_wide, 1, weights, bit_points}, x_hat, "offset 1 = 16 is not below 2^4");
+  refused({offsets, 1, weights, past_the_end}, x_hat, "bit point 0 names offset 2 of 2");
+  refused({offsets, 2, weights, bit_points}, x_hat, "got 2, 2, 2 and 2");
+  refused({offsets, 1, weights, bit_points}, std::span(x_hat).first(1), "got 1, 2, 2 and 2");
+  refused({{}, 1, {}, {}}, x_hat, "2 keys with 0 points each");
+  try {
+    cpu_backend().dcf_offset_sums(1, keys.party[0], x_hat, {offsets, 1, weights, bit_points}, sums,
+                                  bits);
+    ADD_FAILURE() << "party 1 evaluated party 0's keys";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("belongs to party 0"), std::string::npos);
+  }
 }
 
 // The CPU backend, except that matmul takes at least 20 ms and dcf_eval throws.

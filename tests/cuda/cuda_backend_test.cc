@@ -211,25 +211,39 @@ TEST_F(CudaBackendTest, KeygenAndEvaluationEqualCpu) {
   }
 }
 
-TEST_F(CudaBackendTest, MultiPointDcfEqualsSufsCpuWalk) {
+// SUF's interval lookup step: the GPU's sums and bits equal the CPU's memoised walk, for one key
+// per warp (many points), several keys per warp (few points, each term its own atomic), no sums,
+// and points clustered as SUF's boundaries are.
+TEST_F(CudaBackendTest, DcfOffsetSumsEqualCpu) {
   std::mt19937_64 rng(seed_);
-  EXPECT_FALSE(cpu_backend().dcf_eval_points(0, {}, {}, 0, {}));
-  for (const auto& [n, per_key] : {std::pair{39, 300}, {20, 1024}, {8, 5}, {50, 1}}) {
-    SCOPED_TRACE("n = " + std::to_string(n) + ", per key " + std::to_string(per_key) + ", seed " +
-                 std::to_string(seed_));
-    const uint64_t count = 700, mask = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
-    std::vector<uint64_t> alphas(count), betas(count), points(count * per_key);
+  struct Case {
+    int n;
+    uint64_t points, width;
+  };
+  for (const Case c :
+       {Case{39, 300, 3}, Case{20, 1024, 2}, Case{8, 5, 1}, Case{50, 1, 0}, Case{64, 33, 4}}) {
+    SCOPED_TRACE("n = " + std::to_string(c.n) + ", points " + std::to_string(c.points) +
+                 ", width " + std::to_string(c.width) + ", seed " + std::to_string(seed_));
+    const uint64_t count = 700, mask = c.n == 64 ? ~uint64_t{0} : (uint64_t{1} << c.n) - 1;
+    std::vector<uint64_t> alphas(count), betas(count), x_hat(count), offsets(c.points);
+    std::vector<uint64_t> weights(c.points * c.width);
     for (auto& a : alphas) a = rng() & mask;
     for (auto& b : betas) b = rng() & ((uint64_t{1} << 50) - 1);
-    for (uint64_t e = 0; e < count; ++e)  // clustered points, as SUF's boundaries are
-      for (uint64_t j = 0; j < static_cast<uint64_t>(per_key); ++j)
-        points[e * per_key + j] = (alphas[e] + (j * 37 + rng() % 5) - per_key * 18) & mask;
-    const DcfKeyPair keys = cpu_backend().dcf_gen({n, 50}, alphas, betas, Block{rng(), rng()});
+    for (uint64_t e = 0; e < count; ++e) x_hat[e] = alphas[e] + rng() % 4096 - 2048;
+    for (uint64_t j = 0; j < c.points; ++j)
+      offsets[j] = (j * 37 + rng() % 5 - c.points * 18) & mask;
+    for (auto& w : weights) w = rng();
+    const std::vector<uint32_t> bit_points = {0, static_cast<uint32_t>(c.points / 2)};
+    const DcfOffsetQuery query{offsets, c.width, weights, bit_points};
+    const DcfKeyPair keys = cpu_backend().dcf_gen({c.n, 50}, alphas, betas, Block{rng(), rng()});
     for (int party = 0; party < 2; ++party) {
-      std::vector<uint64_t> cpu(points.size()), gpu(points.size());
-      fss::dcf_eval_points(party, keys.party[party], points, per_key, cpu);
-      ASSERT_TRUE(gpu_->dcf_eval_points(party, keys.party[party], points, per_key, gpu));
-      EXPECT_EQ(gpu, cpu) << "party " << party;
+      std::vector<uint64_t> cpu_sums(count * c.width), gpu_sums(count * c.width);
+      std::vector<uint8_t> cpu_bits(count * 2), gpu_bits(count * 2);
+      cpu_backend().dcf_offset_sums(party, keys.party[party], x_hat, query, cpu_sums, cpu_bits);
+      EXPECT_EQ(gpu_->dcf_offset_sums(party, keys.party[party], x_hat, query, gpu_sums, gpu_bits),
+                0u);
+      EXPECT_EQ(gpu_sums, cpu_sums) << "party " << party;
+      EXPECT_EQ(gpu_bits, cpu_bits) << "party " << party;
     }
   }
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/ring.h"
+#include "crypto/offset_sums.h"
 #include "suf/builders.h"
 #include "suf/interval_lookup.h"
 #include "suf/steps.h"
@@ -133,8 +134,10 @@ TEST(SufCompiler, MaskedRewriteAndIntervalReconstructForEveryMaskAndInput) {
           if (mode == LookupMode::kDcf) {
             s[0] = x_hat < r;
             for (int i = 1; i < m; ++i) s[i] = ring.sub(x_hat, spec.starts[i]) < r;
-            combine_payload(0, m, p, plan.payload[interval_of(spec, x_hat)].data(), weights.data(),
-                            s.data(), ring.mask(), row.data());
+            std::vector<uint64_t> sums(p, 0);
+            for (int i = 0; i < m; ++i) add_weighted(p, weights.data() + i * p, s[i], sums.data());
+            finish_payload(0, p, plan.payload[interval_of(spec, x_hat)].data(), sums.data(),
+                           ring.mask(), row.data());
             ASSERT_EQ(row, plan.payload[interval]) << "n=" << n << " r=" << r << " x=" << x;
             ASSERT_EQ(row.back(), static_cast<uint64_t>(interval));
           } else {  // v_{i(x)} = v_{m-1} + sum_i (v_{i-1} - v_i) 1{x < a_i}
