@@ -13,6 +13,7 @@
 #include "mpc/masked_ops.h"
 #include "mpc/select.h"
 #include "mpc/select_lin.h"
+#include "suf/compiled_once.h"
 #include "suf/step_fit.h"
 #include "suf/truncated_view.h"
 
@@ -101,12 +102,16 @@ SufSpec silu_spec(FixedPoint format, int intervals) {
   return relu_minus_steps_spec("silu", format, intervals, silu_real);
 }
 
-SufGate gelu_gate(FixedPoint format, int intervals) {
-  return SufGate(gelu_spec(format, intervals), GateKind::kSufActivation);
+const SufGate& gelu_gate(FixedPoint format, int intervals) {
+  return compiled_once(fmt::format("gelu {} intervals={}", format.to_string(), intervals), [&] {
+    return SufGate(gelu_spec(format, intervals), GateKind::kSufActivation);
+  });
 }
 
-SufGate silu_gate(FixedPoint format, int intervals) {
-  return SufGate(silu_spec(format, intervals), GateKind::kSufActivation);
+const SufGate& silu_gate(FixedPoint format, int intervals) {
+  return compiled_once(fmt::format("silu {} intervals={}", format.to_string(), intervals), [&] {
+    return SufGate(silu_spec(format, intervals), GateKind::kSufActivation);
+  });
 }
 
 SufSpec sign_range_spec(FixedPoint z_format) {

@@ -31,12 +31,13 @@
 
 namespace fss::suf {
 
-// The specs and gates, for cost tables and tests. Throw kInvalidArgument unless f >= 1,
-// w >= f + 4 and 2 <= intervals <= 2^16.
+// The specs and gates, for cost tables and tests (gates compiled once per process for their
+// parameters, compiled_once.h). Throw kInvalidArgument unless f >= 1, w >= f + 4 and
+// 2 <= intervals <= 2^16.
 SufSpec gelu_spec(FixedPoint format, int intervals = 256);
 SufSpec silu_spec(FixedPoint format, int intervals = 1024);
-SufGate gelu_gate(FixedPoint format, int intervals = 256);
-SufGate silu_gate(FixedPoint format, int intervals = 1024);
+const SufGate& gelu_gate(FixedPoint format, int intervals = 256);
+const SufGate& silu_gate(FixedPoint format, int intervals = 1024);
 
 // The truncated-view GeLU's SUF gate ("gelu_sign_range"): for z of format {n, 0} (n >= 2), outputs
 // d = 1{z >= 0} and i = 1{z in {-1, 0}} (signed), from one packed comparison on n bits.

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "suf/builders.h"
+#include "suf/compiled_once.h"
 
 namespace fss::suf {
 
@@ -34,8 +35,11 @@ SufSpec rec_sqrt_spec(FixedPoint format, const RecSqrtParams& params, int bits) 
   return stepped_spec(fmt::format("rsqrt{}", bits), format, width, f_out, steps);
 }
 
-SufGate rec_sqrt_gate(FixedPoint format, const RecSqrtParams& params, int bits) {
-  return SufGate(rec_sqrt_spec(format, params, bits), GateKind::kSufRsqrt);
+const SufGate& rec_sqrt_gate(FixedPoint format, const RecSqrtParams& params, int bits) {
+  return compiled_once(
+      fmt::format("rsqrt {} f_out={} d={} bits={}", format.to_string(), params.output_frac_bits,
+                  params.divisor, bits),
+      [&] { return SufGate(rec_sqrt_spec(format, params, bits), GateKind::kSufRsqrt); });
 }
 
 Shared rec_sqrt(Engine& engine, const Masked& x, const RecSqrtParams& params, int bits) {

@@ -23,7 +23,8 @@ struct RecSqrtParams {
 // {n, f_out}. Throws kInvalidArgument unless 3 <= n, 0 <= f_out < n, d > 0 is finite and
 // 5 <= bits <= 12.
 SufSpec rec_sqrt_spec(FixedPoint format, const RecSqrtParams& params, int bits = 9);
-SufGate rec_sqrt_gate(FixedPoint format, const RecSqrtParams& params, int bits = 9);
+// The gate of rec_sqrt_spec, compiled once per process for these parameters (compiled_once.h).
+const SufGate& rec_sqrt_gate(FixedPoint format, const RecSqrtParams& params, int bits = 9);
 Shared rec_sqrt(Engine& engine, const Masked& x, const RecSqrtParams& params, int bits = 9);
 
 }  // namespace fss::suf

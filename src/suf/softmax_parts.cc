@@ -10,6 +10,7 @@
 #include "mpc/masked_ops.h"
 #include "mpc/select.h"
 #include "suf/builders.h"
+#include "suf/compiled_once.h"
 #include "suf/truncated_view.h"
 
 namespace fss::suf {
@@ -47,8 +48,9 @@ SufSpec nexp_spec(FixedPoint format, int bits) {
   return stepped_spec(fmt::format("nexp{}", bits), format, width, f, steps);
 }
 
-SufGate nexp_gate(FixedPoint format, int bits) {
-  return SufGate(nexp_spec(format, bits), GateKind::kSufNexp);
+const SufGate& nexp_gate(FixedPoint format, int bits) {
+  return compiled_once(fmt::format("nexp {} bits={}", format.to_string(), bits),
+                       [&] { return SufGate(nexp_spec(format, bits), GateKind::kSufNexp); });
 }
 
 SufSpec nexp_clip_spec(FixedPoint z_format) {
@@ -135,8 +137,10 @@ SufSpec reciprocal_spec(FixedPoint format, int64_t k, int bits) {
   return stepped_spec(fmt::format("reciprocal{}", bits), format, p, f, steps);
 }
 
-SufGate reciprocal_gate(FixedPoint format, int64_t k, int bits) {
-  return SufGate(reciprocal_spec(format, k, bits), GateKind::kSufReciprocal);
+const SufGate& reciprocal_gate(FixedPoint format, int64_t k, int bits) {
+  return compiled_once(fmt::format("reciprocal {} k={} bits={}", format.to_string(), k, bits), [&] {
+    return SufGate(reciprocal_spec(format, k, bits), GateKind::kSufReciprocal);
+  });
 }
 
 Shared softmax_reciprocal(Engine& engine, const Masked& z, int64_t k, int bits) {

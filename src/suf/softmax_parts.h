@@ -34,7 +34,8 @@ namespace fss::suf {
 // where e^{-x} 2^f < 1/2. bits = log2 of the most steps (the zero step included). Throws
 // kInvalidArgument unless 1 <= f <= 20, n >= f + 6 and 1 <= bits <= 12.
 SufSpec nexp_spec(FixedPoint format, int bits = 10);
-SufGate nexp_gate(FixedPoint format, int bits = 10);
+// Compiled once per process for its parameters (compiled_once.h); so is reciprocal_gate.
+const SufGate& nexp_gate(FixedPoint format, int bits = 10);
 
 // The truncated-view nExp's SUF gate ("nexp_clip"): for z of format {n, 0}, the boolean 1{z < 1}
 // (unsigned) from one packed comparison on n bits.
@@ -55,7 +56,7 @@ Shared nexp(Engine& engine, const Masked& x, int bits = 10);
 // sums of nExp values just below 1); z below 7/8 gives 1 / (7/8). Throws kInvalidArgument
 // unless k >= 1, f >= 3, p <= n, f + 3 <= n and 2 <= bits <= 12.
 SufSpec reciprocal_spec(FixedPoint format, int64_t k, int bits = 10);
-SufGate reciprocal_gate(FixedPoint format, int64_t k, int bits = 10);
+const SufGate& reciprocal_gate(FixedPoint format, int64_t k, int bits = 10);
 Shared softmax_reciprocal(Engine& engine, const Masked& z, int64_t k, int bits = 10);
 
 }  // namespace fss::suf
