@@ -365,30 +365,30 @@ BENCHMARK(BM_GpuDcfGen)
     ->Unit(benchmark::kMillisecond);
 
 // uint64 matrix products mod 2^64 (items: multiply-accumulates), operands resident. Arguments:
-// rows, inner, cols, inner splits (0: as many as fill the GPU, what the backend uses; 1: one
-// block per output tile). bert-base's shapes at sequence 128 and one square product.
+// rows, inner, cols, splits: the 64-bit word kernel with that many inner splits (0: as many as
+// fill the GPU, what the backend used; 1: one block per output tile), or -1: the 8-bit limb
+// kernel on the tensor cores, its limb split included. bert-base's shapes at sequence 128 and
+// one square product.
 void BM_GpuMatmul(benchmark::State& state) {
   const int64_t rows = state.range(0), inner = state.range(1), cols = state.range(2);
   const int splits = static_cast<int>(state.range(3));
   const DeviceValues a(random_values(64, rows * inner, 1)), b(random_values(64, inner * cols, 2));
   DeviceBuffer<uint64_t> c(rows * cols);
+  DeviceBuffer<uint8_t> scratch(matmul_limbs_scratch_bytes(1, rows, inner, cols, false));
   time_iterations(state, [&] {
-    check_cuda(
-        launch_matmul(a.get(), b.get(), c.get(), 1, rows, inner, cols, false, splits, kStream),
-        "matmul kernel");
+    check_cuda(splits < 0 ? launch_matmul_limbs(a.get(), b.get(), c.get(), 1, rows, inner, cols,
+                                                false, scratch.get(), kStream)
+                          : launch_matmul(a.get(), b.get(), c.get(), 1, rows, inner, cols, false,
+                                          splits, kStream),
+               "matmul kernel");
   });
   state.SetItemsProcessed(state.iterations() * rows * inner * cols);
 }
 BENCHMARK(BM_GpuMatmul)
     ->ArgNames({"rows", "inner", "cols", "splits"})
-    ->Args({128, 768, 768, 1})
-    ->Args({128, 768, 768, 0})
-    ->Args({128, 768, 3072, 1})
-    ->Args({128, 768, 3072, 0})
-    ->Args({128, 3072, 768, 1})
-    ->Args({128, 3072, 768, 0})
-    ->Args({2048, 2048, 2048, 1})
-    ->Args({2048, 2048, 2048, 0})
+    ->ArgsProduct({{128}, {768}, {768, 3072}, {1, 0, -1}})
+    ->ArgsProduct({{128}, {3072}, {768}, {1, 0, -1}})
+    ->ArgsProduct({{2048}, {2048}, {2048}, {0, -1}})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 

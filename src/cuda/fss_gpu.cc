@@ -240,17 +240,36 @@ void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
   copy_to_host(device_out, out);
 }
 
+namespace {
+
+// out = left * right on device pointers, queued on kStream; the limb planes' scratch is pooled
+// memory freed (stream-ordered) on return.
+void multiply_on_device(const uint64_t* left, const uint64_t* right, uint64_t* out,
+                        const MatmulDims& dims, MatmulKernel kernel) {
+  if (kernel == MatmulKernel::kWords) {
+    check_cuda(launch_matmul(left, right, out, dims.batch, dims.rows, dims.inner, dims.cols,
+                             dims.batched_right, /*inner_splits=*/0, kStream),
+               "matmul kernel");
+    return;
+  }
+  DeviceBuffer<uint8_t> scratch(allocation(matmul_limbs_scratch_bytes(
+      dims.batch, dims.rows, dims.inner, dims.cols, dims.batched_right)));
+  check_cuda(launch_matmul_limbs(left, right, out, dims.batch, dims.rows, dims.inner, dims.cols,
+                                 dims.batched_right, scratch.get(), kStream),
+             "tensor-core matmul kernels");
+}
+
+}  // namespace
+
 void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
-            const MatmulDims& dims) {
+            const MatmulDims& dims, MatmulKernel kernel) {
   check_matmul_arguments(a, b, c, dims, "gpu::matmul");
   if (c.empty()) return;
   DeviceBuffer<uint64_t> device_a(allocation(a.size())), device_b(allocation(b.size())),
       device_c(c.size());
   copy_to_device(a, device_a);
   copy_to_device(b, device_b);
-  synchronize(launch_matmul(device_a.get(), device_b.get(), device_c.get(), dims.batch, dims.rows,
-                            dims.inner, dims.cols, dims.batched_right, /*inner_splits=*/0, kStream),
-              "matmul kernel");
+  multiply_on_device(device_a.get(), device_b.get(), device_c.get(), dims, kernel);
   copy_to_host(device_c, c);
 }
 
@@ -268,7 +287,7 @@ const uint8_t* device_packed(const PackedValues& field, DeviceBuffer<uint8_t>& u
 
 void masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64_t> x_hat,
                    std::span<const uint64_t> w_hat, std::span<uint64_t> share,
-                   const MatmulDims& dims) {
+                   const MatmulDims& dims, MatmulKernel kernel) {
   check_masked_matmul_arguments(party, key, x_hat, w_hat, share, dims, "gpu::masked_matmul");
   if (share.empty()) return;
   DeviceBuffer<uint64_t> device_x(allocation(x_hat.size())), device_w(allocation(w_hat.size()));
@@ -280,9 +299,7 @@ void masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64
   const uint8_t* c = device_packed(key.c, uploads[2]);
 
   const auto product = [&](const uint64_t* left, const uint64_t* right, uint64_t* out) {
-    check_cuda(launch_matmul(left, right, out, dims.batch, dims.rows, dims.inner, dims.cols,
-                             dims.batched_right, /*inner_splits=*/0, kStream),
-               "matmul kernel");
+    multiply_on_device(left, right, out, dims, kernel);
   };
   DeviceBuffer<uint64_t> left(allocation(x_hat.size())), left_product(share.size());
   check_cuda(launch_masked_matmul_left(party, device_x.get(), r_x, key.n, left.get(), x_hat.size(),

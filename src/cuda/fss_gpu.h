@@ -72,15 +72,21 @@ DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
 void dcf_eval(int party, const DcfKeyBatch& keys, std::span<const uint64_t> xs,
               std::span<uint64_t> out, AesVariant variant = kDefaultAesVariant);
 
+// The two product kernels (cuda/launch.h), bit-identical: 64-bit words on the CUDA cores, or
+// 8-bit limbs on the integer tensor cores. The default stays the word kernel, the one measured
+// and tested on a GPU, until the limb kernel has been (BM_GpuMatmul, MatmulKernelsEqualCpu).
+enum class MatmulKernel { kWords, kLimbs };
+inline constexpr MatmulKernel kDefaultMatmulKernel = MatmulKernel::kWords;
+
 // c = a * b mod 2^64 as core/matmul.h's matmul (same checks).
 void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<uint64_t> c,
-            const MatmulDims& dims);
+            const MatmulDims& dims, MatmulKernel kernel = kDefaultMatmulKernel);
 
 // Party's share of a secret-weights product (core/masked_matmul.h): X^ and W^ uploaded, the key's
 // packed fields read in device memory where they lie (else uploaded packed), unpacked and
 // combined by kernels, the share downloaded. Checks as check_masked_matmul_arguments.
 void masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64_t> x_hat,
                    std::span<const uint64_t> w_hat, std::span<uint64_t> share,
-                   const MatmulDims& dims);
+                   const MatmulDims& dims, MatmulKernel kernel = kDefaultMatmulKernel);
 
 }  // namespace fss::gpu

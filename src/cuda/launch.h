@@ -30,6 +30,16 @@ cudaError_t launch_matmul(const uint64_t* a, const uint64_t* b, uint64_t* c, int
                           int64_t rows, int64_t inner, int64_t cols, bool batched_right,
                           int inner_splits, cudaStream_t stream);
 
+// The same product on the integer tensor cores: both operands split into eight 8-bit limbs and
+// c = sum_{i+j<8} (a_i b_j) 2^{8(i+j)} mod 2^64, every limb product summed exactly in 32 bits
+// (WMMA u8 x u8 -> s32), so the result is bit-identical. `scratch` holds
+// matmul_limbs_scratch_bytes device bytes (the limb planes, padded to 16 x 16 tiles).
+size_t matmul_limbs_scratch_bytes(int64_t batch, int64_t rows, int64_t inner, int64_t cols,
+                                  bool batched_right);
+cudaError_t launch_matmul_limbs(const uint64_t* a, const uint64_t* b, uint64_t* c, int64_t batch,
+                                int64_t rows, int64_t inner, int64_t cols, bool batched_right,
+                                uint8_t* scratch, cudaStream_t stream);
+
 // The per-element steps of core/masked_matmul.h, reading the key's n-bit shares where they lie
 // packed (core/bitpack.h's packed_value):
 //   unpacked[i] = value i of `packed`;

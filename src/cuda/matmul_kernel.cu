@@ -1,3 +1,5 @@
+#include <mma.h>
+
 #include <algorithm>
 
 #include "cuda/launch.h"
@@ -91,7 +93,127 @@ int auto_inner_splits(int64_t blocks, int64_t inner) {
   return static_cast<int>(std::max<int64_t>(1, std::min({wanted, deepest, int64_t{kMaxSplits}})));
 }
 
+// ---- The product on the integer tensor cores, in 8-bit limbs ----
+// With a = sum_i a_i 2^{8i} and b = sum_j b_j 2^{8j} (bytes), a b mod 2^64 =
+// sum_{s<8} 2^{8s} sum_{i+j=s} a_i b_j. Each limb plane is stored in 16 x 16 tiles of 256
+// contiguous bytes (row-major inside), so that every tile a warp loads is 256-byte aligned.
+constexpr int kLimbs = 8;
+constexpr int kSide = 16;
+constexpr int kTileBytes = kSide * kSide;
+constexpr int kWarpsPerBlock = 4;
+// The sums of one limb order s stay exact in 32 bits for up to this many inner tiles:
+// 8 pairs * 4096 * 255^2 < 2^31. Deeper products fold into 64 bits every kChunkTiles tiles.
+constexpr int64_t kChunkTiles = 4096 / kSide;
+
+__host__ __device__ constexpr int64_t tiles(int64_t extent) { return (extent + kSide - 1) / kSide; }
+
+// planes[limb][matrix][row tile][col tile][16][16] = byte `limb` of x[matrix][row][col], 0 in
+// the padding; one thread per padded element, in plane order so that the stores coalesce.
+__global__ void split_limbs_kernel(const uint64_t* x, int64_t matrices, int64_t rows, int64_t cols,
+                                   uint64_t plane_bytes, uint8_t* planes) {
+  const uint64_t p = blockIdx.x * static_cast<uint64_t>(blockDim.x) + threadIdx.x;
+  if (p >= plane_bytes) return;
+  const int64_t col_tiles = tiles(cols), row_tiles = tiles(rows);
+  const int64_t in_tile = p % kTileBytes, tile = p / kTileBytes;
+  const int64_t col = tile % col_tiles * kSide + in_tile % kSide;
+  const int64_t row = tile / col_tiles % row_tiles * kSide + in_tile / kSide;
+  const int64_t matrix = tile / (col_tiles * row_tiles);
+  const uint64_t value = row < rows && col < cols ? x[(matrix * rows + row) * cols + col] : 0;
+#pragma unroll
+  for (int limb = 0; limb < kLimbs; ++limb)
+    planes[limb * plane_bytes + p] = static_cast<uint8_t>(value >> (8 * limb));
+}
+
+// A warp computes one 16 x 16 tile of c[batch]: 36 limb products per inner tile into eight
+// 32-bit accumulators (one per limb order), folded into 64 bits through shared memory.
+__global__ void __launch_bounds__(kWarpsPerBlock * 32)
+    matmul_limbs_kernel(const uint8_t* a_planes, const uint8_t* b_planes, uint64_t* c, int64_t rows,
+                        int64_t inner, int64_t cols, bool batched_right, uint64_t a_plane_bytes,
+                        uint64_t b_plane_bytes) {
+  using namespace nvcuda;
+  __shared__ int staging[kWarpsPerBlock][kLimbs][kTileBytes];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const int64_t row_tiles = tiles(rows), inner_tiles = tiles(inner), col_tiles = tiles(cols);
+  const int64_t tile = static_cast<int64_t>(blockIdx.x) * kWarpsPerBlock + warp;
+  if (tile >= row_tiles * col_tiles) return;  // the whole warp; no block-wide barrier follows
+  const int64_t batch = blockIdx.y, row_tile = tile / col_tiles, col_tile = tile % col_tiles;
+  const uint8_t* a_tiles = a_planes + (batch * row_tiles + row_tile) * inner_tiles * kTileBytes;
+  const uint8_t* b_tiles =
+      b_planes + ((batched_right ? batch : 0) * inner_tiles * col_tiles + col_tile) * kTileBytes;
+  constexpr int kPerLane = kTileBytes / 32;
+  uint64_t sums[kPerLane] = {};
+  for (int64_t k0 = 0; k0 < inner_tiles; k0 += kChunkTiles) {
+    wmma::fragment<wmma::accumulator, kSide, kSide, kSide, int> acc[kLimbs];
+#pragma unroll
+    for (int s = 0; s < kLimbs; ++s) wmma::fill_fragment(acc[s], 0);
+    const int64_t k1 = k0 + kChunkTiles < inner_tiles ? k0 + kChunkTiles : inner_tiles;
+    for (int64_t k = k0; k < k1; ++k) {
+      wmma::fragment<wmma::matrix_a, kSide, kSide, kSide, unsigned char, wmma::row_major> a[kLimbs];
+      wmma::fragment<wmma::matrix_b, kSide, kSide, kSide, unsigned char, wmma::row_major> b[kLimbs];
+#pragma unroll
+      for (int limb = 0; limb < kLimbs; ++limb) {
+        wmma::load_matrix_sync(a[limb], a_tiles + limb * a_plane_bytes + k * kTileBytes, kSide);
+        wmma::load_matrix_sync(b[limb], b_tiles + limb * b_plane_bytes + k * col_tiles * kTileBytes,
+                               kSide);
+      }
+#pragma unroll
+      for (int i = 0; i < kLimbs; ++i)
+#pragma unroll
+        for (int j = 0; i + j < kLimbs; ++j) wmma::mma_sync(acc[i + j], a[i], b[j], acc[i + j]);
+    }
+#pragma unroll
+    for (int s = 0; s < kLimbs; ++s)
+      wmma::store_matrix_sync(staging[warp][s], acc[s], kSide, wmma::mem_row_major);
+    __syncwarp();
+#pragma unroll
+    for (int e = 0; e < kPerLane; ++e)
+#pragma unroll
+      for (int s = 0; s < kLimbs; ++s)
+        sums[e] += static_cast<uint64_t>(static_cast<uint32_t>(staging[warp][s][lane + 32 * e]))
+                   << (8 * s);
+    __syncwarp();
+  }
+#pragma unroll
+  for (int e = 0; e < kPerLane; ++e) {
+    const int index = lane + 32 * e;
+    const int64_t row = row_tile * kSide + index / kSide, col = col_tile * kSide + index % kSide;
+    if (row < rows && col < cols) c[(batch * rows + row) * cols + col] = sums[e];
+  }
+}
+
+uint64_t limb_plane_bytes(int64_t matrices, int64_t rows, int64_t cols) {
+  return static_cast<uint64_t>(matrices * tiles(rows) * tiles(cols)) * kTileBytes;
+}
+
 }  // namespace
+
+size_t matmul_limbs_scratch_bytes(int64_t batch, int64_t rows, int64_t inner, int64_t cols,
+                                  bool batched_right) {
+  return kLimbs * (limb_plane_bytes(batch, rows, inner) +
+                   limb_plane_bytes(batched_right ? batch : 1, inner, cols));
+}
+
+cudaError_t launch_matmul_limbs(const uint64_t* a, const uint64_t* b, uint64_t* c, int64_t batch,
+                                int64_t rows, int64_t inner, int64_t cols, bool batched_right,
+                                uint8_t* scratch, cudaStream_t stream) {
+  if (batch == 0 || rows == 0 || cols == 0) return cudaSuccess;
+  const uint64_t a_plane = limb_plane_bytes(batch, rows, inner);
+  const uint64_t b_plane = limb_plane_bytes(batched_right ? batch : 1, inner, cols);
+  uint8_t* a_planes = scratch;
+  uint8_t* b_planes = scratch + kLimbs * a_plane;
+  if (a_plane > 0) {
+    split_limbs_kernel<<<blocks_for(a_plane), kBlockThreads, 0, stream>>>(a, batch, rows, inner,
+                                                                          a_plane, a_planes);
+    split_limbs_kernel<<<blocks_for(b_plane), kBlockThreads, 0, stream>>>(
+        b, batched_right ? batch : 1, inner, cols, b_plane, b_planes);
+  }
+  const int64_t output_tiles = tiles(rows) * tiles(cols);
+  const dim3 grid(static_cast<unsigned>((output_tiles + kWarpsPerBlock - 1) / kWarpsPerBlock),
+                  static_cast<unsigned>(batch));
+  matmul_limbs_kernel<<<grid, kWarpsPerBlock * 32, 0, stream>>>(
+      a_planes, b_planes, c, rows, inner, cols, batched_right, a_plane, b_plane);
+  return cudaGetLastError();
+}
 
 cudaError_t launch_matmul(const uint64_t* a, const uint64_t* b, uint64_t* c, int64_t batch,
                           int64_t rows, int64_t inner, int64_t cols, bool batched_right,

@@ -17,6 +17,7 @@
 #include "crypto/multi_point.h"
 #include "cuda/device_buffer.h"
 #include "cuda/devices.h"
+#include "cuda/fss_gpu.h"
 #include "cuda/launch.h"
 #include "nn/model_run.h"
 
@@ -102,6 +103,37 @@ TEST_F(CudaBackendTest, MatmulEqualsCpu) {
     gpu_->matmul(a, b, gpu, dims);
     EXPECT_EQ(gpu, cpu);
   }
+}
+
+// Both product kernels against the CPU: odd shapes (padding of the 16 x 16 limb tiles), shared
+// and batched right operands, no inner dimension, inner dimensions past the 4096 a 32-bit limb
+// sum holds (folded into 64 bits), and all-ones operands, whose limb sums are the largest.
+TEST_F(CudaBackendTest, MatmulKernelsEqualCpu) {
+  std::mt19937_64 rng(seed_);
+  struct Case {
+    MatmulDims dims;
+    bool all_ones;
+  };
+  const Case cases[] = {{{1, 1, 1, 1, false}, false},       {{3, 70, 33, 65, false}, false},
+                        {{4, 17, 100, 129, true}, false},   {{2, 5, 0, 7, false}, false},
+                        {{1, 128, 768, 768, false}, false}, {{1, 20, 9000, 18, false}, false},
+                        {{2, 16, 8200, 16, true}, true},    {{1, 33, 4096, 17, false}, true}};
+  for (const gpu::MatmulKernel kernel : {gpu::MatmulKernel::kWords, gpu::MatmulKernel::kLimbs})
+    for (const Case& c : cases) {
+      const MatmulDims& dims = c.dims;
+      SCOPED_TRACE(::testing::Message()
+                   << (kernel == gpu::MatmulKernel::kLimbs ? "limbs " : "words ") << dims.batch
+                   << "x" << dims.rows << "x" << dims.inner << "x" << dims.cols
+                   << (c.all_ones ? " all ones" : "") << ", seed " << seed_);
+      const auto operand = [&](uint64_t count) {
+        return c.all_ones ? std::vector<uint64_t>(count, ~uint64_t{0}) : random_words(rng, count);
+      };
+      const std::vector<uint64_t> a = operand(dims.left_size()), b = operand(dims.right_size());
+      std::vector<uint64_t> cpu(dims.out_size()), on_gpu(dims.out_size(), 0xdead);
+      cpu_backend().matmul(a, b, cpu, dims);
+      gpu::matmul(a, b, on_gpu, dims, kernel);
+      EXPECT_EQ(on_gpu, cpu);
+    }
 }
 
 // The secret-weights product with its key fields read on the GPU, resident (in place at every
