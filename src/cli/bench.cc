@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cli/bench_sweep.h"
+#include "cli/build_revision.h"
 #include "cli/progress_line.h"
 #include "core/error.h"
 #include "cuda/devices.h"
@@ -523,6 +524,7 @@ int run_bench(const BenchOptions& options, const std::string& command_line) {
   json merged = {{"schema", "fssformer-bench/1"},
                  {"command", command_line},
                  {"git_revision", git_revision()},
+                 {"build_revision", build_revision()},
                  {"machine", machine()},
                  {"started_utc", utc_now()},
                  {"sweep",
@@ -541,6 +543,7 @@ int run_bench(const BenchOptions& options, const std::string& command_line) {
     standalone["schema"] = "fssformer-bench-configuration/1";
     standalone["command"] = command_line;
     standalone["git_revision"] = merged["git_revision"];
+    standalone["build_revision"] = merged["build_revision"];
     standalone["machine"] = merged["machine"];
     write_json_file((fs::path(options.out_dir) / file).string(), standalone);
     results.push_back(std::move(result));

@@ -9,6 +9,7 @@
 #include <random>
 
 #include "cli/backend_options.h"
+#include "cli/build_revision.h"
 #include "cli/certs.h"
 #include "cli/deployment.h"
 #include "cli/key_plan.h"
@@ -269,6 +270,7 @@ nlohmann::json inference_json(const RunOptions& options, uint64_t seed,
   const ModelConfig& config = model_config(options.model);
   const NonlinearChoice nonlinear = resolve_nonlinear(options.nonlinear);
   return {{"model", config.name},
+          {"build_revision", build_revision()},
           {"batch", inference.batch},
           {"seq_len", options.seq_len},
           {"nonlinear", nonlinear.summary()},

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <regex>
 #include <string>
 
 #include "cli/fssformer_process.h"
@@ -55,6 +56,11 @@ TEST_F(CliTest, RunSucceedsAndWritesJson) {
   std::ifstream in(json_path);
   const nlohmann::json json = nlohmann::json::parse(in);
   EXPECT_EQ(json.at("model"), "tiny-bert");
+  // The binary's own revision, from its build: a commit id (dirty or not), or unknown outside a
+  // checkout.
+  EXPECT_TRUE(std::regex_match(json.at("build_revision").get<std::string>(),
+                               std::regex("[0-9a-f]{40}(-dirty)?|unknown")))
+      << json.at("build_revision");
   EXPECT_EQ(json.at("batch"), 2);
   EXPECT_TRUE(json.at("check").at("bit_exact").get<bool>());
   EXPECT_GT(json.at("per_inference").at("parties").at(0).at("bytes_sent").get<double>(), 0);
