@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <span>
 
-#include "core/hd.h"
 #include "crypto/dcf.h"
+#include "crypto/offset_sums_math.h"
 
 namespace fss {
 
@@ -16,12 +16,6 @@ struct DcfOffsetQuery {
   std::span<const uint64_t> weights;     // [P][p]
   std::span<const uint32_t> bit_points;  // B indices into offsets
 };
-
-// sums[q] += weights[q] * share for q < width, mod 2^64: one point's part of a key's sums.
-FSS_HD constexpr void add_weighted(uint64_t width, const uint64_t* weights, uint64_t share,
-                                   uint64_t* sums) {
-  for (uint64_t q = 0; q < width; ++q) sums[q] += weights[q] * share;
-}
 
 // dcf_offset_sums' arguments, else kInvalidArgument naming `where`: a batch of `party`, one x^
 // per key, P >= 1 offsets below 2^n, P * p weights, bit points below P, count * p sums and

@@ -1,5 +1,6 @@
 #include <algorithm>
 
+#include "crypto/offset_sums_math.h"
 #include "cuda/fss_kernels.h"
 #include "cuda/launch.h"
 
@@ -170,7 +171,8 @@ __global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
   const uint64_t first_key = __shfl_sync(kWarp, key, 0);
   const bool one_key = __all_sync(kWarp, !valid || key == first_key);
   for (uint64_t q = 0; q < query.width; ++q) {
-    uint64_t term = valid ? query.weights[j * query.width + q] * share : 0;
+    uint64_t term = 0;  // this point's part of sum q, as the CPU adds it
+    if (valid) add_weighted(1, query.weights + j * query.width + q, share, &term);
     if (one_key) {
       for (int lane_offset = 16; lane_offset > 0; lane_offset /= 2)
         term += __shfl_down_sync(kWarp, term, lane_offset);

@@ -106,7 +106,7 @@ uint64_t IntervalLookup::eval(int party, ByteReader& key, std::span<const uint64
          "{}: interval lookup batch holds {} keys with n = {}, l = {}; expected {} with n = {}, "
          "l = {}",
          key.source(), keys.count, keys.params.n, keys.params.out_bits, count, n_, l_);
-  std::vector<uint64_t> sums(count * p_);
+  Words sums = words_for_overwrite(count * p_);  // the backend writes every sum
   const uint64_t prg_calls = backend().dcf_offset_sums(
       party, keys, x_hat, {offsets_, static_cast<uint64_t>(p_), point_weights_, extra_point_}, sums,
       extra_bits);
