@@ -1,8 +1,8 @@
 #pragma once
 // SUF gates compiled once per process. A model applies each nonlinearity in every layer with the
 // same parameters, and fitting and compiling a stepped spec takes milliseconds (bert-base's
-// rsqrt, 2521 steps: 5-11 ms on a 2-core VM of the CI kind), which each party would otherwise
-// pay per call inside its online phase.
+// rsqrt, 2521 steps: 7-9 ms on a 2-core VM of the CI kind), which each party would otherwise pay
+// per call inside its online phase.
 #include <functional>
 #include <string>
 
