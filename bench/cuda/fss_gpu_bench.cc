@@ -174,25 +174,29 @@ BENCHMARK(BM_GpuDpfCompareWithTransfers)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 
-// DReLU's comparison as bert-base's GeLU asks for it: 393 216 keys of n = 32 at 1 or 3 points
-// each. part 0 times the kernel alone (points already on the device); part 1 the whole backend
-// call on a serialized key record in resident memory, as a gate makes it (the record's check,
-// the points' upload, the kernel, the result's download and the synchronisations), by wall
-// clock. In bert-base runs the 3-point call takes about 6.7 ms a party.
+// DReLU's comparisons as bert-base asks for them, on keys of `bits` bits: its GeLU's 393 216 keys
+// of n = 32 at 1 or 3 offsets each, and a softmax maximum's 24 576 keys of n = 38 at one. part 0
+// times the kernel alone (x^ and offsets already on the device); part 1 the whole backend call
+// on a serialized key record in resident memory, as a gate makes it (the record's check, the
+// uploads, the kernel, the result's download and the synchronisations), by wall clock.
 void BM_GpuDreluCompareCall(benchmark::State& state) {
-  constexpr int kBits = 32;
-  constexpr uint64_t kKeys = 393216;
-  const auto per_key = static_cast<uint64_t>(state.range(0));
-  const bool whole_call = state.range(1) != 0;
-  const DpfWorkload work(kBits, kKeys);
-  const std::vector<uint64_t> points = random_values(kBits, kKeys * per_key, 5);
+  const int bits = static_cast<int>(state.range(0));
+  const auto keys = static_cast<uint64_t>(state.range(1));
+  const auto per_key = static_cast<uint64_t>(state.range(2));
+  const bool whole_call = state.range(3) != 0;
+  const DpfWorkload work(bits, keys);
+  const std::vector<uint64_t> x_hat = random_values(bits, keys, 5);
+  const uint64_t mask = (uint64_t{1} << bits) - 1;
+  const std::vector<uint64_t> gelu_offsets{0, 255, mask - 255};  // per_key <= 3: its first ones
+  const std::vector<uint64_t> offsets(gelu_offsets.begin(), gelu_offsets.begin() + per_key);
   if (!whole_call) {
-    const DeviceValues device_points(points);
-    DeviceBuffer<uint8_t> out(points.size());
+    const DeviceValues device_x_hat(x_hat), device_offsets(offsets);
+    DeviceBuffer<uint8_t> out(keys * per_key);
+    const DpfOffsetsView query{per_key, device_offsets.get(), /*complement=*/true};
     time_iterations(state, [&] {
-      check_cuda(launch_dpf_compare_eval(kDefaultAesVariant, evaluation_keys(),
-                                         DpfLeafLayout(kBits, 1), work.keys.view(0),
-                                         device_points.get(), out.get(), nullptr, per_key),
+      check_cuda(launch_dpf_compare_offsets(kDefaultAesVariant, evaluation_keys(),
+                                            DpfLeafLayout(bits, 1), work.keys.view(0),
+                                            device_x_hat.get(), query, out.get(), nullptr),
                  "compare kernel");
     });
   } else {
@@ -202,25 +206,24 @@ void BM_GpuDreluCompareCall(benchmark::State& state) {
     const std::unique_ptr<ResidentBytes> resident = backend->make_resident(writer.data());
     ByteReader reader(writer.data(), "bench record", resident->data());
     const DpfKeyRecord record = read_dpf_record(reader);
-    std::vector<uint8_t> out(points.size());
+    std::vector<uint8_t> out(keys * per_key);
     for (auto _ : state) {
       const auto start = std::chrono::steady_clock::now();
-      if (per_key == 1)
-        backend->dpf_compare_eval(0, record, points, out);
-      else
-        backend->dpf_compare_points(0, record, points, per_key, out);
+      backend->dpf_compare_offsets(0, record, x_hat, {offsets, /*complement=*/true}, out);
       state.SetIterationTime(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
   }
-  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(points.size()));
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(keys * per_key));
 }
 BENCHMARK(BM_GpuDreluCompareCall)
-    ->ArgNames({"points", "whole_call"})
-    ->Args({1, 0})
-    ->Args({1, 1})
-    ->Args({3, 0})
-    ->Args({3, 1})
+    ->ArgNames({"bits", "keys", "points", "whole_call"})
+    ->Args({32, 393216, 1, 0})
+    ->Args({32, 393216, 1, 1})
+    ->Args({32, 393216, 3, 0})
+    ->Args({32, 393216, 3, 1})
+    ->Args({38, 24576, 1, 0})
+    ->Args({38, 24576, 1, 1})
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
 

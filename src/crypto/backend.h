@@ -15,6 +15,7 @@
 
 #include "core/masked_matmul.h"
 #include "core/matmul.h"
+#include "crypto/compare_offsets.h"
 #include "crypto/dcf.h"
 #include "crypto/dpf.h"
 #include "crypto/offset_sums.h"
@@ -55,14 +56,14 @@ class Backend {
                                    std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                                    std::span<uint64_t> ones);
 
-  // Key e compared at per_key points: out[e * per_key + j] as dpf_compare_eval would give it at
-  // points[e * per_key + j] (l = 1 keys). Returns false, leaving out untouched, where the caller's
-  // CPU evaluation is as fast (crypto/multi_point.h's dpf_compare_points).
-  virtual bool dpf_compare_points(int /*party*/, const DpfKeyRecord& /*keys*/,
-                                  std::span<const uint64_t> /*points*/, uint64_t /*per_key*/,
-                                  std::span<uint8_t> /*out*/) {
-    return false;
-  }
+  // Key e compared at the K points its masked value makes with the query's offsets
+  // (crypto/compare_offsets.h): out[e * K + j] as dpf_compare_eval would give it at
+  // dpf_offset_point(x_hat[e], offsets[j], n, complement), so that only x^ reaches a device. The
+  // default makes the points on the host and walks them on the CPU (crypto/multi_point.h).
+  // Returns the PRG calls made on the host. Throws as check_dpf_offset_query.
+  virtual uint64_t dpf_compare_offsets(int party, const DpfKeyRecord& keys,
+                                       std::span<const uint64_t> x_hat, const DpfOffsetQuery& query,
+                                       std::span<uint8_t> out);
 
   // A copy of `bytes` (key streams) in this backend's memory, for records read from them to
   // carry its address (core/bytes.h's ByteReader::device_address); nullptr where the backend

@@ -143,6 +143,14 @@ FSS_HD constexpr Block dpf_leaf_cw(const DpfLeafLayout& leaf, int out_bits, Bloc
   return cw;
 }
 
+// Point j of a comparison made from a masked value x and a public offset c on n-bit keys
+// (crypto/compare_offsets.h): (x + c) mod 2^n, or 2^n - 1 minus that where `complement` holds
+// (DReLU's form, PROTOCOLS.md §4). Bits of x above n do not matter.
+FSS_HD constexpr uint64_t dpf_offset_point(uint64_t x, uint64_t offset, int n, bool complement) {
+  const uint64_t point = (x + offset) & low_bits_mask(n);
+  return complement ? low_bits_mask(n) - point : point;
+}
+
 // SIGMA's comparison along the path of x: the node, and the XOR of the control bits of the
 // right siblings passed while going left (each shares 1{alpha lies in that subtree}).
 template <typename B>

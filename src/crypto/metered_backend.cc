@@ -50,10 +50,10 @@ void MeteredBackend::dpf_full_domain_dot(int party, const DpfKeyRecord& keys,
   timed([&] { inner_.dpf_full_domain_dot(party, keys, terms, offsets, dots, ones); });
 }
 
-bool MeteredBackend::dpf_compare_points(int party, const DpfKeyRecord& keys,
-                                        std::span<const uint64_t> points, uint64_t per_key,
-                                        std::span<uint8_t> out) {
-  return timed([&] { return inner_.dpf_compare_points(party, keys, points, per_key, out); });
+uint64_t MeteredBackend::dpf_compare_offsets(int party, const DpfKeyRecord& keys,
+                                             std::span<const uint64_t> x_hat,
+                                             const DpfOffsetQuery& query, std::span<uint8_t> out) {
+  return timed([&] { return inner_.dpf_compare_offsets(party, keys, x_hat, query, out); });
 }
 
 std::unique_ptr<ResidentBytes> MeteredBackend::make_resident(std::span<const uint8_t> bytes) {

@@ -29,8 +29,8 @@ class MeteredBackend final : public Backend {
   void dpf_full_domain_dot(int party, const DpfKeyRecord& keys, std::span<const uint64_t> terms,
                            std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                            std::span<uint64_t> ones) override;
-  bool dpf_compare_points(int party, const DpfKeyRecord& keys, std::span<const uint64_t> points,
-                          uint64_t per_key, std::span<uint8_t> out) override;
+  uint64_t dpf_compare_offsets(int party, const DpfKeyRecord& keys, std::span<const uint64_t> x_hat,
+                               const DpfOffsetQuery& query, std::span<uint8_t> out) override;
   std::unique_ptr<ResidentBytes> make_resident(std::span<const uint8_t> bytes) override;
   DcfKeyPair dcf_gen(const DcfParams& params, std::span<const uint64_t> alphas,
                      std::span<const uint64_t> betas, Block seed) override;

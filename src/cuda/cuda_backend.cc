@@ -104,12 +104,12 @@ class CudaBackend final : public Backend {
     select_device();
     gpu::dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
   }
-  bool dpf_compare_points(int party, const DpfKeyRecord& keys, std::span<const uint64_t> points,
-                          uint64_t per_key, std::span<uint8_t> out) override {
-    if (small(points.size())) return false;
+  uint64_t dpf_compare_offsets(int party, const DpfKeyRecord& keys, std::span<const uint64_t> x_hat,
+                               const DpfOffsetQuery& query, std::span<uint8_t> out) override {
+    if (small(out.size())) return Backend::dpf_compare_offsets(party, keys, x_hat, query, out);
     select_device();
-    gpu::dpf_compare_points(party, keys, points, per_key, out);
-    return true;
+    gpu::dpf_compare_offsets(party, keys, x_hat, query, out);
+    return 0;
   }
   std::unique_ptr<ResidentBytes> make_resident(std::span<const uint8_t> bytes) override {
     select_device();

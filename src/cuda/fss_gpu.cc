@@ -76,13 +76,12 @@ void dpf_eval(int party, const DpfKeyBatch& keys, std::span<const uint64_t> xs,
 namespace {
 
 void compare_on_device(const DpfKeysView& view, const DpfParams& params,
-                       std::span<const uint64_t> xs, std::span<uint8_t> out, AesVariant variant,
-                       uint64_t per_key = 1) {
+                       std::span<const uint64_t> xs, std::span<uint8_t> out, AesVariant variant) {
   DeviceBuffer<uint64_t> device_xs(allocation(xs.size()));
   DeviceBuffer<uint8_t> device_out(allocation(xs.size()));
   copy_to_device(xs, device_xs);
   synchronize(launch_dpf_compare_eval(variant, evaluation_round_keys(), leaf_layout(params), view,
-                                      device_xs.get(), device_out.get(), kStream, per_key),
+                                      device_xs.get(), device_out.get(), kStream),
               "DPF comparison kernel");
   copy_to_host(device_out, out);
 }
@@ -113,16 +112,22 @@ void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint6
   device_keys.check();
 }
 
-void dpf_compare_points(int party, const DpfKeyRecord& keys, std::span<const uint64_t> points,
-                        uint64_t per_key, std::span<uint8_t> out, AesVariant variant) {
-  const uint64_t count = keys.count * per_key;
-  if (per_key != 0 && count / per_key != keys.count)
-    fail(ErrorKind::kInvalidArgument, "gpu::dpf_compare_points: {} keys x {} points overflow",
-         keys.count, per_key);
-  check_compare_keys(keys.params, count, points, out.size());
-  if (count == 0) return;
+void dpf_compare_offsets(int party, const DpfKeyRecord& keys, std::span<const uint64_t> x_hat,
+                         const DpfOffsetQuery& query, std::span<uint8_t> out, AesVariant variant) {
+  check_dpf_offset_query(keys.params, keys.count, x_hat.size(), query, out.size(),
+                         "gpu::dpf_compare_offsets");
+  if (keys.count == 0) return;
   const DeviceDpfRecord device_keys(party, keys);
-  compare_on_device(device_keys.view(), keys.params, points, out, variant, per_key);
+  DeviceBuffer<uint64_t> device_x_hat(allocation(x_hat.size())), offsets(query.offsets.size());
+  DeviceBuffer<uint8_t> device_out(allocation(out.size()));
+  copy_to_device(x_hat, device_x_hat);
+  copy_to_device(query.offsets, offsets);
+  const DpfOffsetsView view{query.offsets.size(), offsets.get(), query.complement};
+  synchronize(launch_dpf_compare_offsets(variant, evaluation_round_keys(), leaf_layout(keys.params),
+                                         device_keys.view(), device_x_hat.get(), view,
+                                         device_out.get(), kStream),
+              "DPF offset comparison kernel");
+  copy_to_host(device_out, out);
   device_keys.check();
 }
 

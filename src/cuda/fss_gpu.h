@@ -14,6 +14,7 @@
 #include "core/masked_matmul.h"
 #include "core/matmul.h"
 #include "crypto/aes.h"
+#include "crypto/compare_offsets.h"
 #include "crypto/dcf.h"
 #include "crypto/dpf.h"
 #include "crypto/offset_sums.h"
@@ -56,11 +57,11 @@ void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uin
 // and no key upload when the record's bytes are resident. A corrupted key is kParse.
 void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
                       std::span<uint8_t> out, AesVariant variant = kDefaultAesVariant);
-// out[e * per_key + j] = key e's comparison at points[e * per_key + j] (crypto/multi_point.h's
-// dpf_compare_points, one path per point).
-void dpf_compare_points(int party, const DpfKeyRecord& keys, std::span<const uint64_t> points,
-                        uint64_t per_key, std::span<uint8_t> out,
-                        AesVariant variant = kDefaultAesVariant);
+// As crypto/backend.h's dpf_compare_offsets: x^ and the offsets go up, the points are made on
+// the device, one path per point.
+void dpf_compare_offsets(int party, const DpfKeyRecord& keys, std::span<const uint64_t> x_hat,
+                         const DpfOffsetQuery& query, std::span<uint8_t> out,
+                         AesVariant variant = kDefaultAesVariant);
 void dpf_full_domain_dot(int party, const DpfKeyRecord& keys, std::span<const uint64_t> terms,
                          std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                          std::span<uint64_t> ones, AesVariant variant = kDefaultAesVariant);

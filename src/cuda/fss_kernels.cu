@@ -83,11 +83,26 @@ __global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
 template <typename Lookup>
 __global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
     dpf_compare_kernel(const __grid_constant__ PrgRoundKeys keys, const DpfLeafLayout leaf,
-                       const DpfKeysView view, const uint64_t* xs, uint64_t per_key, uint8_t* out) {
+                       const DpfKeysView view, const uint64_t* xs, uint8_t* out) {
+  const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
+  const uint64_t key = global_thread();
+  if (key < view.count)
+    out[key] = static_cast<uint8_t>(dpf_compare_key(prg, leaf, view, key, xs[key]));
+}
+
+// Thread t compares key t / K at its element's point for offset t mod K.
+template <typename Lookup>
+__global__ void __launch_bounds__(kBlockThreads, kMinBlocksPerSm)
+    dpf_compare_offsets_kernel(const __grid_constant__ PrgRoundKeys keys, const DpfLeafLayout leaf,
+                               const DpfKeysView view, const uint64_t* x_hat,
+                               const DpfOffsetsView query, uint8_t* out) {
   const TablePrg<Lookup> prg = load_prg<Lookup>(keys);
   const uint64_t t = global_thread();
-  if (t < view.count * per_key)
-    out[t] = static_cast<uint8_t>(dpf_compare_key(prg, leaf, view, t / per_key, xs[t]));
+  if (t >= view.count * query.count) return;
+  const uint64_t key = t / query.count;
+  const uint64_t point =
+      dpf_offset_point(x_hat[key], query.offsets[t % query.count], view.n, query.complement);
+  out[t] = static_cast<uint8_t>(dpf_compare_key(prg, leaf, view, key, point));
 }
 
 // Thread t handles part t mod 2^(levels - G) of key t / 2^(levels - G).
@@ -245,14 +260,26 @@ cudaError_t launch_dpf_eval(AesVariant variant, const PrgRoundKeys& keys, const 
 
 cudaError_t launch_dpf_compare_eval(AesVariant variant, const PrgRoundKeys& keys,
                                     const DpfLeafLayout& leaf, const DpfKeysView& view,
-                                    const uint64_t* xs, uint8_t* out, cudaStream_t stream,
-                                    uint64_t per_key) {
-  if (view.count == 0 || per_key == 0) return cudaSuccess;
+                                    const uint64_t* xs, uint8_t* out, cudaStream_t stream) {
+  if (view.count == 0) return cudaSuccess;
   return with_lookup(variant, [&](auto lookup) {
     using Lookup = decltype(lookup);
     dpf_compare_kernel<Lookup>
-        <<<blocks_for(view.count * per_key), kBlockThreads, shared_bytes<Lookup>(), stream>>>(
-            keys, leaf, view, xs, per_key, out);
+        <<<blocks_for(view.count), kBlockThreads, shared_bytes<Lookup>(), stream>>>(keys, leaf,
+                                                                                    view, xs, out);
+  });
+}
+
+cudaError_t launch_dpf_compare_offsets(AesVariant variant, const PrgRoundKeys& keys,
+                                       const DpfLeafLayout& leaf, const DpfKeysView& view,
+                                       const uint64_t* x_hat, const DpfOffsetsView& query,
+                                       uint8_t* out, cudaStream_t stream) {
+  if (view.count == 0 || query.count == 0) return cudaSuccess;
+  return with_lookup(variant, [&](auto lookup) {
+    using Lookup = decltype(lookup);
+    dpf_compare_offsets_kernel<Lookup>
+        <<<blocks_for(view.count * query.count), kBlockThreads, shared_bytes<Lookup>(), stream>>>(
+            keys, leaf, view, x_hat, query, out);
   });
 }
 

@@ -28,11 +28,22 @@ cudaError_t launch_dpf_eval(AesVariant variant, const PrgRoundKeys& keys, const 
                             const DpfKeysView& view, int party, const uint64_t* xs, uint64_t* out,
                             cudaStream_t stream);
 
-// out[t] = comparison of key t / per_key at xs[t], t < view.count * per_key.
+// out[key] = comparison of key at xs[key].
 cudaError_t launch_dpf_compare_eval(AesVariant variant, const PrgRoundKeys& keys,
                                     const DpfLeafLayout& leaf, const DpfKeysView& view,
-                                    const uint64_t* xs, uint8_t* out, cudaStream_t stream,
-                                    uint64_t per_key = 1);
+                                    const uint64_t* xs, uint8_t* out, cudaStream_t stream);
+
+// Offsets of crypto/compare_offsets.h's query on the device.
+struct DpfOffsetsView {
+  uint64_t count = 0;                 // K
+  const uint64_t* offsets = nullptr;  // [K]
+  bool complement = false;
+};
+// out[key * K + j] = comparison of key at dpf_offset_point(x_hat[key], offsets[j], n, complement).
+cudaError_t launch_dpf_compare_offsets(AesVariant variant, const PrgRoundKeys& keys,
+                                       const DpfLeafLayout& leaf, const DpfKeysView& view,
+                                       const uint64_t* x_hat, const DpfOffsetsView& query,
+                                       uint8_t* out, cudaStream_t stream);
 
 // out[key * full_domain_words(n) + w]: key's full-domain output words (l = 1 keys).
 cudaError_t launch_dpf_full_domain(AesVariant variant, const PrgRoundKeys& keys,

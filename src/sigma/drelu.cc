@@ -7,7 +7,6 @@
 #include "core/error.h"
 #include "core/ring.h"
 #include "crypto/backend.h"
-#include "crypto/multi_point.h"
 #include "mpc/gate_keys.h"
 
 namespace fss::sigma {
@@ -75,21 +74,17 @@ void DreluGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns sha
          key.source(), describe(), dpf.count, dpf.params.n, dpf.params.out_bits, count, m_ - 1);
   const Ring ring{m_};
   const Ring low{m_ - 1};
-  // Every offset's point of element i at i * K + k: one evaluation for all offsets, which walks
-  // each key's tree once per point (crypto/multi_point.h) rather than K batches of small calls.
+  // Every offset's point of element i at i * K + k: one call for all offsets, which walks each
+  // key's tree once per point; the points 2^{m-1} - 1 - y0 for y = x^ + offset are made where the
+  // keys lie (crypto/compare_offsets.h).
   const size_t K = offsets_.size();
-  std::vector<uint64_t> offset(K);
-  for (size_t k = 0; k < K; ++k) offset[k] = ring.from_signed(offsets_[k]);
-  Words complement = words_for_overwrite(count * K);
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i)
-    for (size_t k = 0; k < K; ++k)  // 2^{m-1} - 1 - y0 for y = x^ + offset
-      complement[i * K + k] = low.mask() - low.mod(ring.add(x_hat[0][i], offset[k]));
+  std::vector<uint64_t> offset(K), low_offset(K);
+  for (size_t k = 0; k < K; ++k) {
+    offset[k] = ring.from_signed(offsets_[k]);
+    low_offset[k] = low.mod(offset[k]);
+  }
   std::vector<uint8_t> compare(count * K);
-  if (K == 1)
-    backend().dpf_compare_eval(party, dpf, complement, compare);
-  else if (!backend().dpf_compare_points(party, dpf, complement, K, compare))
-    dpf_compare_points(party, deserialize(dpf), complement, K, compare);
+  backend().dpf_compare_offsets(party, dpf, x_hat[0], {low_offset, /*complement=*/true}, compare);
   std::vector<std::span<const uint8_t>> key_bits(K);
   for (size_t k = 0; k < K; ++k)
     key_bits[k] = read_packed_bytes(key, count, 1, "drelu output mask share");

@@ -6,8 +6,6 @@
 #include "core/ring.h"
 #include "crypto/backend.h"
 #include "mpc/gate_keys.h"
-#include "crypto/multi_point.h"
-#include "suf/steps.h"
 
 namespace fss::suf {
 
@@ -65,7 +63,7 @@ uint64_t PackedComparison::eval(int party, ByteReader& key, std::span<const uint
   if (out.size() != count * total)
     fail(ErrorKind::kInvalidArgument, "packed comparison: {} elements x {} queries, {} outputs",
          count, total, out.size());
-  std::vector<uint64_t> points;
+  std::vector<uint64_t> offsets;
   std::vector<uint8_t> bits;
   uint64_t prg_calls = 0;
   for (size_t g = 0; g < widths_.size(); ++g) {
@@ -78,15 +76,12 @@ uint64_t PackedComparison::eval(int party, ByteReader& key, std::span<const uint
            key.source(), g, keys.count, keys.params.n, keys.params.out_bits, count, k);
     const std::vector<int>& members = group_queries_[g];
     const uint64_t per_key = members.size();
-    points.resize(count * per_key);
+    // view_{k,c}(x^) = (x^ + c) mod 2^k: the backend makes the points from x^.
+    offsets.resize(per_key);
+    for (uint64_t j = 0; j < per_key; ++j) offsets[j] = queries_[members[j]].offset;
     bits.resize(count * per_key);
+    prg_calls += backend().dpf_compare_offsets(party, keys, x_hat, {offsets}, bits);
     const auto elements = static_cast<int64_t>(count);
-#pragma omp parallel for schedule(static) if (elements >= kParallelElements)
-    for (int64_t e = 0; e < elements; ++e)
-      for (uint64_t j = 0; j < per_key; ++j)
-        points[e * per_key + j] = view(x_hat[e], k, queries_[members[j]].offset);
-    if (!backend().dpf_compare_points(party, keys, points, per_key, bits))
-      prg_calls += dpf_compare_points(party, deserialize(keys), points, per_key, bits);
 #pragma omp parallel for schedule(static) if (elements >= kParallelElements)
     for (int64_t e = 0; e < elements; ++e)
       for (uint64_t j = 0; j < per_key; ++j) out[e * total + members[j]] = bits[e * per_key + j];

@@ -8,12 +8,6 @@
 
 namespace fss::suf {
 
-// view_{k,c}(u) = ((u mod 2^k) + c) mod 2^k.
-FSS_HD constexpr uint64_t view(uint64_t u, int k, uint64_t c) {
-  const uint64_t mask = k >= 64 ? ~uint64_t{0} : (uint64_t{1} << k) - 1;
-  return (u + c) & mask;
-}
-
 // XOR share of 1{(x mod 2^k) < beta} from the shares of the two queries of its rewrite
 // (PROTOCOLS.md §9, with the threshold of every query at the mask): with u = x^ mod 2^k,
 //   1{x < beta} = 1{u < beta} ^ 1{(u - beta) mod 2^k < r} ^ 1{u < r},

@@ -234,6 +234,82 @@ TEST(Backend, DcfOffsetSumsNameABadQuery) {
   }
 }
 
+// Each key of a 5-bit domain compared at the points its x^ makes with the offsets: every alpha,
+// every x^ (with bits above n, which must not matter) and several offset lists, plain and
+// complemented, reconstruct to 1{p < alpha} with p written out here.
+TEST(Backend, DpfCompareOffsetsCompareAtTheirPoints) {
+  const uint64_t seed = std::random_device{}();
+  std::mt19937_64 rng(seed);
+  constexpr int n = 5;
+  constexpr uint64_t domain = uint64_t{1} << n;
+  std::vector<uint64_t> alphas, x_hat;
+  for (uint64_t alpha = 0; alpha < domain; ++alpha)
+    for (uint64_t x = 0; x < domain; ++x) {
+      alphas.push_back(alpha);
+      x_hat.push_back(x + (rng() << n));
+    }
+  const DpfKeyPair keys = cpu_backend().dpf_gen(
+      {n, 1}, alphas, std::vector<uint64_t>(alphas.size(), 1), Block{rng(), rng()});
+  ByteWriter writers[2];
+  for (int party = 0; party < 2; ++party) serialize(keys.party[party], writers[party]);
+  const std::vector<std::vector<uint64_t>> offset_lists = {
+      {0}, {domain - 1}, {0, 1, domain - 1}, {rng() % domain, rng() % domain, rng() % domain, 7}};
+  for (const auto& offsets : offset_lists)
+    for (const bool complement : {false, true}) {
+      const size_t per_key = offsets.size();
+      std::vector<uint8_t> shares[2];
+      for (int party = 0; party < 2; ++party) {
+        ByteReader reader(writers[party].data(), "test keys");
+        const DpfKeyRecord record = read_dpf_record(reader);
+        shares[party].assign(alphas.size() * per_key, 2);
+        cpu_backend().dpf_compare_offsets(party, record, x_hat, {offsets, complement},
+                                          shares[party]);
+      }
+      for (size_t e = 0; e < alphas.size(); ++e)
+        for (size_t j = 0; j < per_key; ++j) {
+          const uint64_t y = (x_hat[e] + offsets[j]) % domain;
+          const uint64_t point = complement ? domain - 1 - y : y;
+          const size_t t = e * per_key + j;
+          ASSERT_EQ(shares[0][t] ^ shares[1][t], point < alphas[e] ? 1 : 0)
+              << "alpha " << alphas[e] << " x^ " << x_hat[e] << " offset " << offsets[j]
+              << " complement " << complement << ", seed " << seed;
+        }
+    }
+}
+
+TEST(Backend, DpfCompareOffsetsNameABadQuery) {
+  const std::vector<uint64_t> alphas = {3, 9}, betas = {1, 1}, x_hat = {1, 2};
+  const DpfKeyPair keys = cpu_backend().dpf_gen({4, 1}, alphas, betas, Block{1, 2});
+  const DpfKeyPair wide = cpu_backend().dpf_gen({4, 2}, alphas, betas, Block{1, 2});
+  const auto record_of = [](const DpfKeyBatch& batch, ByteWriter& writer) {
+    serialize(batch, writer);
+    ByteReader reader(writer.data(), "test keys");
+    return read_dpf_record(reader);
+  };
+  ByteWriter writer, wide_writer;
+  const DpfKeyRecord record = record_of(keys.party[0], writer);
+  const DpfKeyRecord wide_record = record_of(wide.party[0], wide_writer);
+  const std::vector<uint64_t> offsets = {0, 5}, too_wide = {0, 16};
+  std::vector<uint8_t> out(4);
+  const auto refused = [&](const DpfKeyRecord& keys_here, const DpfOffsetQuery& query,
+                           std::span<const uint64_t> xs, std::span<uint8_t> outputs,
+                           const std::string& says) {
+    try {
+      cpu_backend().dpf_compare_offsets(0, keys_here, xs, query, outputs);
+      ADD_FAILURE() << "accepted a query that should say: " << says;
+    } catch (const Error& error) {
+      EXPECT_EQ(error.kind(), ErrorKind::kInvalidArgument);
+      EXPECT_NE(std::string(error.what()).find(says), std::string::npos) << error.what();
+    }
+  };
+  refused(record, {too_wide}, x_hat, out, "offset 1 = 16 is not below 2^4");
+  refused(record, {{}}, x_hat, out, "2 keys with 0 offsets each");
+  refused(record, {offsets}, std::span(x_hat).first(1), out,
+          "need 2 x^ and 4 outputs, got 1 and 4");
+  refused(record, {offsets}, x_hat, std::span(out).first(3), "got 2 and 3");
+  refused(wide_record, {offsets}, x_hat, out, "needs l = 1 keys, got l = 2");
+}
+
 // The CPU backend, except that matmul takes at least 20 ms and dcf_eval throws.
 class SlowBackend final : public Backend {
  public:

@@ -14,7 +14,6 @@
 #include "core/bitpack.h"
 #include "core/error.h"
 #include "crypto/dpf_math.h"
-#include "crypto/multi_point.h"
 #include "cuda/device_buffer.h"
 #include "cuda/devices.h"
 #include "cuda/fss_gpu.h"
@@ -348,14 +347,27 @@ TEST_F(CudaBackendTest, KeyRecordsEvaluateInPlaceAsTheCpu) {
           cpu_backend().dpf_compare_eval(party, keys.party[party], xs, cpu_bits);
           gpu_->dpf_compare_eval(party, record, xs, gpu_bits);
           EXPECT_EQ(gpu_bits, cpu_bits);
-          // Several points per key, as SUF's packed comparison asks.
-          std::vector<uint64_t> points(3 * count);
-          for (size_t t = 0; t < points.size(); ++t)
-            points[t] = t % 4 == 0 ? alphas[t / 3] : rng() & ((uint64_t{1} << n) - 1);
-          std::vector<uint8_t> cpu_points(points.size()), gpu_points(points.size());
-          fss::dpf_compare_points(party, keys.party[party], points, 3, cpu_points);
-          ASSERT_TRUE(gpu_->dpf_compare_points(party, record, points, 3, gpu_points));
-          EXPECT_EQ(gpu_points, cpu_points);
+          // Points made from x^ and offsets on the device, as DReLU (complemented) and SUF's
+          // packed comparison ask: against the CPU's comparison at each point, written out.
+          const uint64_t mask = (uint64_t{1} << n) - 1;
+          const std::vector<uint64_t> offsets = {0, rng() & mask, mask};
+          for (const size_t per_key : {size_t{1}, size_t{3}})
+            for (const bool complement : {false, true}) {
+              std::vector<uint8_t> expected(count * per_key), got(count * per_key, 2);
+              for (size_t j = 0; j < per_key; ++j) {
+                std::vector<uint64_t> points(count);
+                for (size_t e = 0; e < count; ++e) {
+                  const uint64_t y = (xs[e] + offsets[j]) & mask;
+                  points[e] = complement ? mask - y : y;
+                }
+                std::vector<uint8_t> bits(count);
+                cpu_backend().dpf_compare_eval(party, keys.party[party], points, bits);
+                for (size_t e = 0; e < count; ++e) expected[e * per_key + j] = bits[e];
+              }
+              const std::vector<uint64_t> query_offsets(offsets.begin(), offsets.begin() + per_key);
+              gpu_->dpf_compare_offsets(party, record, xs, {query_offsets, complement}, got);
+              EXPECT_EQ(got, expected) << per_key << " offsets, complement " << complement;
+            }
           if (!tables) continue;
           std::vector<uint64_t> cpu_dots(count), cpu_ones(count), gpu_dots(count), gpu_ones(count);
           cpu_backend().dpf_full_domain_dot(party, keys.party[party], terms, offsets, cpu_dots,

@@ -115,7 +115,8 @@ TEST(SufCompiler, MaskedRewriteAndIntervalReconstructForEveryMaskAndInput) {
             lookup_query[j] = ring.add(x_hat, plan.lookup_queries[j]) < r;
           for (size_t t = 0; t < compare_query.size(); ++t) {
             const Query& query = plan.comparison_queries[t];
-            compare_query[t] = view(x_hat, query.k, query.offset) < Ring{query.k}.mod(r);
+            const Ring view{query.k};  // view_{k,c}(x^) = ((x^ mod 2^k) + c) mod 2^k
+            compare_query[t] = view.add(view.mod(x_hat), query.offset) < view.mod(r);
           }
           const auto rebuild = [&](const PredicateRewrite& rw) {
             const auto bit = [&](const QueryRef& ref) {
