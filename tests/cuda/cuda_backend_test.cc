@@ -350,14 +350,14 @@ TEST_F(CudaBackendTest, KeyRecordsEvaluateInPlaceAsTheCpu) {
           // Points made from x^ and offsets on the device, as DReLU (complemented) and SUF's
           // packed comparison ask: against the CPU's comparison at each point, written out.
           const uint64_t mask = (uint64_t{1} << n) - 1;
-          const std::vector<uint64_t> offsets = {0, rng() & mask, mask};
+          const std::vector<uint64_t> compare_offsets = {0, rng() & mask, mask};
           for (const size_t per_key : {size_t{1}, size_t{3}})
             for (const bool complement : {false, true}) {
               std::vector<uint8_t> expected(count * per_key), got(count * per_key, 2);
               for (size_t j = 0; j < per_key; ++j) {
                 std::vector<uint64_t> points(count);
                 for (size_t e = 0; e < count; ++e) {
-                  const uint64_t y = (xs[e] + offsets[j]) & mask;
+                  const uint64_t y = (xs[e] + compare_offsets[j]) & mask;
                   points[e] = complement ? mask - y : y;
                 }
                 std::vector<uint8_t> bits(count);
