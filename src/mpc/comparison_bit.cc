@@ -32,9 +32,9 @@ void gen_comparison_bit(std::span<const uint64_t> alphas, int m, int bits, Seede
   }
 }
 
-Words eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> xs, int m, int bits,
-                          Opener& opener) {
-  const size_t count = xs.size();
+Words eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> x_hat,
+                          uint64_t offset, int m, int bits, Opener& opener) {
+  const size_t count = x_hat.size();
   const DpfKeyRecord dpf = read_dpf_record(key);
   if (dpf.count != count || dpf.params.n != m || dpf.params.out_bits != 1)
     fail(ErrorKind::kParse,
@@ -44,7 +44,8 @@ Words eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> 
   const std::span<const uint8_t> s_arith = read_packed_bytes(key, count, bits, "comparison mask");
 
   std::vector<uint8_t> c_xor(count);
-  backend().dpf_compare_eval(party, dpf, xs, c_xor);
+  const uint64_t offsets[] = {offset};
+  backend().dpf_compare_offsets(party, dpf, x_hat, {offsets}, c_xor);
   // c ^ s, packed as the open sends it: no vector of one word per bit.
   std::vector<uint8_t> masked(s_xor.size());
   const auto bytes = static_cast<int64_t>(masked.size());

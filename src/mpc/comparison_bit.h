@@ -22,9 +22,11 @@ uint64_t comparison_bit_key_bytes(uint64_t count, int m, int bits);
 void gen_comparison_bit(std::span<const uint64_t> alphas, int m, int bits, SeededPrg& prg,
                         ByteWriter& key0, ByteWriter& key1);
 
-// Party: reads its key and returns its shares of 1{xs[i] < alpha_i} mod 2^bits (one round).
-// Throws kParse if the key record does not hold xs.size() comparisons on m bits.
-Words eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> xs, int m, int bits,
-                          Opener& opener);
+// Party: reads its key and returns its shares of 1{x_i < alpha_i} mod 2^bits (one round), for
+// x_i = (x_hat[i] + offset) mod 2^m with a public offset < 2^m: the backend makes the points
+// where the keys lie (crypto/compare_offsets.h). Throws kParse if the key record does not hold
+// x_hat.size() comparisons on m bits.
+Words eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> x_hat,
+                          uint64_t offset, int m, int bits, Opener& opener);
 
 }  // namespace fss

@@ -52,11 +52,8 @@ void TruncateReduceGate::gen(InColumns r_in, InColumns r_out, SeededPrg& prg, By
 void TruncateReduceGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share,
                               Opener& opener) const {
   const size_t count = x_hat[0].size();
-  const Ring low{f_};
-  Words x_low = words_for_overwrite(count);
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i) x_low[i] = low.mod(x_hat[0][i]);
-  const Words carry = eval_comparison_bit(party, key, x_low, f_, output_.n, opener);
+  // The carry compares x^ mod 2^f with r mod 2^f.
+  const Words carry = eval_comparison_bit(party, key, x_hat[0], 0, f_, output_.n, opener);
   const int n = output_.n;
   const std::span<const uint8_t> correction =
       read_packed_bytes(key, count, n, "output mask correction");

@@ -74,10 +74,9 @@ void GapShiftGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns 
   const uint64_t input_offset = arithmetic_ ? uint64_t{1} << (n - 2) : 0;
   const uint64_t output_offset = arithmetic_ ? uint64_t{1} << (n - 2 - f_) : 0;
 
-  Words y_low = words_for_overwrite(count);
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i) y_low[i] = low.mod(ring.add(x_hat[0][i], input_offset));
-  const Words carry = eval_comparison_bit(party, key, y_low, f_, n, opener);
+  // The carry compares y^ mod 2^f, y^ = x^ + input_offset, with r mod 2^f.
+  const Words carry =
+      eval_comparison_bit(party, key, x_hat[0], low.mod(input_offset), f_, n, opener);
   const std::span<const uint8_t> r_msb = read_packed_bytes(key, count, f_, "mask MSB share");
   const std::span<const uint8_t> correction =
       read_packed_bytes(key, count, n, "output mask correction");

@@ -51,10 +51,8 @@ void SignExtendGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumn
   const Ring out_ring = output_.ring();
   const uint64_t half = uint64_t{1} << (m - 1);
 
-  Words z_hat = words_for_overwrite(count);
-#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
-  for (size_t i = 0; i < count; ++i) z_hat[i] = in_ring.add(x_hat[0][i], half);
-  const Words wrap = eval_comparison_bit(party, key, z_hat, m, output_.n - m, opener);
+  // The wrap compares z^ = x^ + 2^{m-1} mod 2^m with the mask.
+  const Words wrap = eval_comparison_bit(party, key, x_hat[0], half, m, output_.n - m, opener);
   const int n = output_.n;
   const std::span<const uint8_t> correction =
       read_packed_bytes(key, count, n, "output mask correction");
@@ -64,7 +62,8 @@ void SignExtendGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumn
     unpack_block(correction, n, first, {corr, size});
     for (size_t k = 0; k < size; ++k) {
       const size_t i = first + k;
-      const uint64_t public_part = party == 0 ? out_ring.sub(z_hat[i], half) : 0;
+      const uint64_t z_hat = in_ring.add(x_hat[0][i], half);
+      const uint64_t public_part = party == 0 ? out_ring.sub(z_hat, half) : 0;
       const uint64_t wrap_term = out_ring.mul(wrap[i], uint64_t{1} << m);
       share[0][i] = out_ring.add(out_ring.add(public_part, wrap_term), corr[k]);
     }
