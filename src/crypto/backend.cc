@@ -15,7 +15,6 @@ namespace {
 
 class CpuBackend final : public Backend {
  public:
-  using Backend::dpf_compare_eval;
   using Backend::dpf_full_domain_dot;
 
   std::string name() const override { return "cpu"; }
@@ -141,20 +140,16 @@ void Backend::masked_matmul(int party, const MaskedMatmulKey& key, std::span<con
   });
 }
 
-void Backend::dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
-                               std::span<uint8_t> out) {
-  dpf_compare_eval(party, deserialize(keys), xs, out);
-}
-
 uint64_t Backend::dpf_compare_offsets(int party, const DpfKeyRecord& keys,
                                       std::span<const uint64_t> x_hat, const DpfOffsetQuery& query,
                                       std::span<uint8_t> out) {
   check_dpf_offset_query(keys.params, keys.count, x_hat.size(), query, out.size(),
                          "dpf_compare_offsets");
   const Words points = dpf_offset_points(x_hat, query, keys.params.n);
+  const DpfKeyBatch batch = deserialize(keys);
   if (query.offsets.size() > 1)
-    return dpf_compare_points(party, deserialize(keys), points, query.offsets.size(), out);
-  dpf_compare_eval(party, keys, points, out);
+    return dpf_compare_points(party, batch, points, query.offsets.size(), out);
+  dpf_compare_eval(party, batch, points, out);
   return keys.count * (2 * static_cast<uint64_t>(keys.params.levels()) + 1);
 }
 

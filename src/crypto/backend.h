@@ -48,9 +48,8 @@ class Backend {
 
   // The same on a batch where it lies in a key record. The default parses the keys on the host
   // (crypto/dpf.h's deserialize); a backend that made the record's bytes resident evaluates them
-  // in place. Corrupted keys are kParse as deserialize_dpf_keys reports them.
-  virtual void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
-                                std::span<uint8_t> out);
+  // in place. Corrupted keys are kParse as deserialize_dpf_keys reports them. (Comparisons on a
+  // record go through dpf_compare_offsets below.)
   virtual void dpf_full_domain_dot(int party, const DpfKeyRecord& keys,
                                    std::span<const uint64_t> terms,
                                    std::span<const uint64_t> offsets, std::span<uint64_t> dots,

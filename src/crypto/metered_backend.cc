@@ -38,11 +38,6 @@ void MeteredBackend::dpf_full_domain_dot(int party, const DpfKeyBatch& keys,
   timed([&] { inner_.dpf_full_domain_dot(party, keys, terms, offsets, dots, ones); });
 }
 
-void MeteredBackend::dpf_compare_eval(int party, const DpfKeyRecord& keys,
-                                      std::span<const uint64_t> xs, std::span<uint8_t> out) {
-  timed([&] { inner_.dpf_compare_eval(party, keys, xs, out); });
-}
-
 void MeteredBackend::dpf_full_domain_dot(int party, const DpfKeyRecord& keys,
                                          std::span<const uint64_t> terms,
                                          std::span<const uint64_t> offsets,

@@ -24,8 +24,6 @@ class MeteredBackend final : public Backend {
   void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uint64_t> terms,
                            std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                            std::span<uint64_t> ones) override;
-  void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
-                        std::span<uint8_t> out) override;
   void dpf_full_domain_dot(int party, const DpfKeyRecord& keys, std::span<const uint64_t> terms,
                            std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                            std::span<uint64_t> ones) override;

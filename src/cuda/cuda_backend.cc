@@ -90,12 +90,6 @@ class CudaBackend final : public Backend {
     select_device();
     gpu::dpf_full_domain_dot(party, keys, terms, offsets, dots, ones);
   }
-  void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
-                        std::span<uint8_t> out) override {
-    if (small(keys.count)) return cpu_backend().dpf_compare_eval(party, keys, xs, out);
-    select_device();
-    gpu::dpf_compare_eval(party, keys, xs, out);
-  }
   void dpf_full_domain_dot(int party, const DpfKeyRecord& keys, std::span<const uint64_t> terms,
                            std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                            std::span<uint64_t> ones) override {

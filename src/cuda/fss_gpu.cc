@@ -104,14 +104,6 @@ void dpf_compare_eval(int party, const DpfKeyBatch& keys, std::span<const uint64
   compare_on_device(device_keys.view(), keys.params, xs, out, variant);
 }
 
-void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
-                      std::span<uint8_t> out, AesVariant variant) {
-  check_compare_keys(keys.params, keys.count, xs, out.size());
-  const DeviceDpfRecord device_keys(party, keys);
-  compare_on_device(device_keys.view(), keys.params, xs, out, variant);
-  device_keys.check();
-}
-
 void dpf_compare_offsets(int party, const DpfKeyRecord& keys, std::span<const uint64_t> x_hat,
                          const DpfOffsetQuery& query, std::span<uint8_t> out, AesVariant variant) {
   check_dpf_offset_query(keys.params, keys.count, x_hat.size(), query, out.size(),

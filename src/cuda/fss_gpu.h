@@ -53,10 +53,8 @@ void dpf_full_domain_dot(int party, const DpfKeyBatch& keys, std::span<const uin
                          std::span<const uint64_t> offsets, std::span<uint64_t> dots,
                          std::span<uint64_t> ones, AesVariant variant = kDefaultAesVariant);
 
-// The same two on a serialized batch (cuda/device_keys.h's DeviceDpfRecord): no host-side parse,
-// and no key upload when the record's bytes are resident. A corrupted key is kParse.
-void dpf_compare_eval(int party, const DpfKeyRecord& keys, std::span<const uint64_t> xs,
-                      std::span<uint8_t> out, AesVariant variant = kDefaultAesVariant);
+// On a serialized batch (cuda/device_keys.h's DeviceDpfRecord): no host-side parse, and no key
+// upload when the record's bytes are resident. A corrupted key is kParse.
 // As crypto/backend.h's dpf_compare_offsets: x^ and the offsets go up, the points are made on
 // the device, one path per point.
 void dpf_compare_offsets(int party, const DpfKeyRecord& keys, std::span<const uint64_t> x_hat,

@@ -9,7 +9,6 @@ namespace fss::testing {
 
 class CountingBackend final : public Backend {
  public:
-  using Backend::dpf_compare_eval;
   using Backend::dpf_full_domain_dot;
 
   std::string name() const override { return "counting"; }

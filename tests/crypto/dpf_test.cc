@@ -636,7 +636,8 @@ TEST(DpfRecord, DefaultBackendPathEqualsTheBatchPath) {
       ByteReader reader(bytes, "record");
       const DpfKeyRecord record = read_dpf_record(reader);
       std::vector<uint8_t> from_record(count), from_batch(count);
-      cpu_backend().dpf_compare_eval(party, record, xs, from_record);
+      const uint64_t no_offset[] = {0};  // the points are xs themselves
+      cpu_backend().dpf_compare_offsets(party, record, xs, {no_offset}, from_record);
       cpu_backend().dpf_compare_eval(party, keys.party[party], xs, from_batch);
       EXPECT_EQ(from_record, from_batch);
       if (n == 8) {

@@ -345,7 +345,8 @@ TEST_F(CudaBackendTest, KeyRecordsEvaluateInPlaceAsTheCpu) {
           const DpfKeyRecord record = read_dpf_record(reader);
           std::vector<uint8_t> cpu_bits(count), gpu_bits(count);
           cpu_backend().dpf_compare_eval(party, keys.party[party], xs, cpu_bits);
-          gpu_->dpf_compare_eval(party, record, xs, gpu_bits);
+          const uint64_t no_offset[] = {0};  // the points are xs themselves
+          gpu_->dpf_compare_offsets(party, record, xs, {no_offset}, gpu_bits);
           EXPECT_EQ(gpu_bits, cpu_bits);
           // Points made from x^ and offsets on the device, as DReLU (complemented) and SUF's
           // packed comparison ask: against the CPU's comparison at each point, written out.
@@ -394,7 +395,8 @@ TEST_F(CudaBackendTest, CorruptedKeyRecordsAreRefused) {
     ByteReader reader(bytes, "bad record", copy->data());
     const DpfKeyRecord record = read_dpf_record(reader);
     try {
-      gpu_->dpf_compare_eval(party, record, xs, bits);
+      const uint64_t no_offset[] = {0};
+      gpu_->dpf_compare_offsets(party, record, xs, {no_offset}, bits);
       ADD_FAILURE() << "no error for " << part;
     } catch (const Error& error) {
       EXPECT_EQ(error.kind(), kind) << error.what();
