@@ -365,7 +365,8 @@ TEST_F(CudaBackendTest, KeyRecordsEvaluateInPlaceAsTheCpu) {
                 cpu_backend().dpf_compare_eval(party, keys.party[party], points, bits);
                 for (size_t e = 0; e < count; ++e) expected[e * per_key + j] = bits[e];
               }
-              const std::vector<uint64_t> query_offsets(offsets.begin(), offsets.begin() + per_key);
+              const std::vector<uint64_t> query_offsets(compare_offsets.begin(),
+                                                        compare_offsets.begin() + per_key);
               gpu_->dpf_compare_offsets(party, record, xs, {query_offsets, complement}, got);
               EXPECT_EQ(got, expected) << per_key << " offsets, complement " << complement;
             }
