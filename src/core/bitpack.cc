@@ -186,4 +186,8 @@ std::vector<uint64_t> unpack(std::span<const uint8_t> bytes, int n, size_t count
   return out;
 }
 
+void unpack_block(std::span<const uint8_t> packed, int n, size_t first, std::span<uint64_t> out) {
+  unpack(packed.subspan(first / 8 * n, packed_bytes(out.size(), n)), n, out);
+}
+
 }  // namespace fss

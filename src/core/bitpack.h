@@ -30,6 +30,10 @@ std::vector<uint64_t> unpack(std::span<const uint8_t> bytes, int n, size_t count
 // values of n bits with zero padding.
 void check_packed(std::span<const uint8_t> bytes, size_t count, int n);
 
+// Values [first, first + out.size()) of a packed buffer of `n`-bit values, checked as unpack
+// checks them; `first` a multiple of 8, and out.size() too unless the block ends the buffer.
+void unpack_block(std::span<const uint8_t> packed, int n, size_t first, std::span<uint64_t> out);
+
 // Packed values where they lie: the bytes, already checked against their count and width
 // (check_packed), and `device`, their copy in GPU memory where the key record holding them is
 // resident (nullptr otherwise).
@@ -52,6 +56,11 @@ FSS_HD uint64_t packed_value(const uint8_t* bytes, int n, uint64_t i) {
   uint64_t value = low >> shift;
   if (spanned == 9) value |= static_cast<uint64_t>(at[8]) << (64 - shift);  // shift >= 1 here
   return n == 64 ? value : value & ((uint64_t{1} << n) - 1);
+}
+
+// Bit i of a packed bit string (core/bitpack.h at n = 1).
+FSS_HD constexpr uint64_t packed_bit(const uint8_t* bits, uint64_t i) {
+  return (bits[i / 8] >> (i % 8)) & 1;
 }
 
 }  // namespace fss

@@ -7,6 +7,7 @@
 // With FSSFORMER_POISON_UNINITIALISED=1 in the environment (the tests set it), the words of
 // words_for_overwrite hold a poison pattern, so that an element its writer missed shows up as
 // garbage in results instead of as whatever the heap held there, often zero.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -52,6 +53,23 @@ void for_each_index(size_t count, const Body& body) {
   const auto n = static_cast<int64_t>(count);
 #pragma omp parallel for schedule(static) if (n >= kParallelElements)
   for (int64_t i = 0; i < n; ++i) body(static_cast<size_t>(i));
+}
+
+// Block-wise evaluation: a loop that reads key fields as packed bytes and unpacks them block
+// by block inside its own loop keeps the unpacked values in cache instead of writing and
+// re-reading a vector of 8 bytes per element for each field.
+inline constexpr size_t kBlockElements = 2048;  // a multiple of 8: blocks start on byte bounds
+
+// Calls block(first, size) for the blocks [first, first + size) of kBlockElements (the last one
+// shorter) that cover `count` elements, on OpenMP threads from kParallelElements elements up.
+template <typename Block>
+void for_each_block(size_t count, const Block& block) {
+  const auto blocks = static_cast<int64_t>((count + kBlockElements - 1) / kBlockElements);
+#pragma omp parallel for schedule(static) if (static_cast <int64_t>(count) >= kParallelElements)
+  for (int64_t b = 0; b < blocks; ++b) {
+    const size_t first = static_cast<size_t>(b) * kBlockElements;
+    block(first, std::min(kBlockElements, count - first));
+  }
 }
 
 // `count` words for a caller that writes every one of them (poisoned under the variable above).

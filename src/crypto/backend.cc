@@ -140,6 +140,24 @@ void Backend::masked_matmul(int party, const MaskedMatmulKey& key, std::span<con
   });
 }
 
+void Backend::gap_shift(const GapShiftStep& step, const GapShiftKey& key,
+                        std::span<const uint64_t> x_hat, std::span<const uint8_t> carry_hat,
+                        std::span<uint64_t> share) {
+  check_gap_shift_arguments(step, key, x_hat, carry_hat, share, "gap_shift");
+  const int n = step.ring.n;
+  for_each_block(x_hat.size(), [&](size_t first, size_t size) {
+    uint64_t mask[kBlockElements], msb[kBlockElements], correction[kBlockElements];
+    unpack_block(key.carry_mask.bytes, n, first, {mask, size});
+    unpack_block(key.r_msb.bytes, step.f, first, {msb, size});
+    unpack_block(key.correction.bytes, n, first, {correction, size});
+    for (size_t k = 0; k < size; ++k) {
+      const size_t i = first + k;
+      share[i] = gap_shift_share(step, x_hat[i], packed_bit(carry_hat.data(), i), mask[k], msb[k],
+                                 correction[k]);
+    }
+  });
+}
+
 uint64_t Backend::dpf_compare_offsets(int party, const DpfKeyRecord& keys,
                                       std::span<const uint64_t> x_hat, const DpfOffsetQuery& query,
                                       std::span<uint8_t> out) {

@@ -1,7 +1,8 @@
 #pragma once
 // The bulk operations a backend supplies to the protocols (ARCHITECTURE.md §4): batched DPF and
-// DCF key generation and evaluation, full-domain dot products (lookup tables), and matrix products
-// over Z_{2^64}. Every backend computes the same bits as the CPU functions of crypto/dpf.h,
+// DCF key generation and evaluation, full-domain dot products (lookup tables), matrix products
+// over Z_{2^64}, and the elementwise last steps of gates whose key fields a backend can read
+// where they lie. Every backend computes the same bits as the CPU functions of crypto/dpf.h,
 // crypto/dcf.h and core/matmul.h (keygen is byte-identical for the same seed), so a gate's result
 // never depends on where it ran; argument checks are those functions' (kInvalidArgument).
 //
@@ -13,6 +14,7 @@
 #include <span>
 #include <string>
 
+#include "core/gap_shift.h"
 #include "core/masked_matmul.h"
 #include "core/matmul.h"
 #include "crypto/compare_offsets.h"
@@ -99,6 +101,14 @@ class Backend {
   virtual void masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64_t> x_hat,
                              std::span<const uint64_t> w_hat, std::span<uint64_t> share,
                              const MatmulDims& dims);
+
+  // Party step.party's shares of a gap truncation (core/gap_shift.h): share[i] is
+  // gap_shift_share at x_hat[i], bit i of carry_hat (packed) and value i of each key field. The
+  // default unpacks the fields on the host; a backend with its own memory reads them where they
+  // lie. Throws as check_gap_shift_arguments.
+  virtual void gap_shift(const GapShiftStep& step, const GapShiftKey& key,
+                         std::span<const uint64_t> x_hat, std::span<const uint8_t> carry_hat,
+                         std::span<uint64_t> share);
 };
 
 // The CPU backend: the functions of crypto/dpf.h, crypto/dcf.h and core/matmul.h.

@@ -83,4 +83,10 @@ void MeteredBackend::masked_matmul(int party, const MaskedMatmulKey& key,
   timed([&] { inner_.masked_matmul(party, key, x_hat, w_hat, share, dims); });
 }
 
+void MeteredBackend::gap_shift(const GapShiftStep& step, const GapShiftKey& key,
+                               std::span<const uint64_t> x_hat, std::span<const uint8_t> carry_hat,
+                               std::span<uint64_t> share) {
+  timed([&] { inner_.gap_shift(step, key, x_hat, carry_hat, share); });
+}
+
 }  // namespace fss

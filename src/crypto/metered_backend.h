@@ -42,6 +42,8 @@ class MeteredBackend final : public Backend {
   void masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64_t> x_hat,
                      std::span<const uint64_t> w_hat, std::span<uint64_t> share,
                      const MatmulDims& dims) override;
+  void gap_shift(const GapShiftStep& step, const GapShiftKey& key, std::span<const uint64_t> x_hat,
+                 std::span<const uint8_t> carry_hat, std::span<uint64_t> share) override;
 
  private:
   template <typename Call>

@@ -144,6 +144,12 @@ class CudaBackend final : public Backend {
     select_device();
     gpu::masked_matmul(party, key, x_hat, w_hat, share, dims);
   }
+  void gap_shift(const GapShiftStep& step, const GapShiftKey& key, std::span<const uint64_t> x_hat,
+                 std::span<const uint8_t> carry_hat, std::span<uint64_t> share) override {
+    if (small(x_hat.size())) return Backend::gap_shift(step, key, x_hat, carry_hat, share);
+    select_device();
+    gpu::gap_shift(step, key, x_hat, carry_hat, share);
+  }
 
  private:
   // The current device is per host thread; engines call from their own threads.

@@ -313,4 +313,22 @@ void masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64
   copy_to_host(left_product, share);
 }
 
+void gap_shift(const GapShiftStep& step, const GapShiftKey& key, std::span<const uint64_t> x_hat,
+               std::span<const uint8_t> carry_hat, std::span<uint64_t> share) {
+  check_gap_shift_arguments(step, key, x_hat, carry_hat, share, "gpu::gap_shift");
+  if (share.empty()) return;
+  DeviceBuffer<uint64_t> device_x(x_hat.size()), device_share(share.size());
+  DeviceBuffer<uint8_t> device_carry(carry_hat.size());
+  copy_to_device(x_hat, device_x);
+  copy_to_device(carry_hat, device_carry);
+  DeviceBuffer<uint8_t> uploads[3];
+  const uint8_t* carry_mask = device_packed(key.carry_mask, uploads[0]);
+  const uint8_t* r_msb = device_packed(key.r_msb, uploads[1]);
+  const uint8_t* correction = device_packed(key.correction, uploads[2]);
+  check_cuda(launch_gap_shift(step, device_x.get(), device_carry.get(), carry_mask, r_msb,
+                              correction, device_share.get(), share.size(), kStream),
+             "gap shift kernel");
+  copy_to_host(device_share, share);
+}
+
 }  // namespace fss::gpu

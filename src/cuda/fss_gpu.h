@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <span>
 
+#include "core/gap_shift.h"
 #include "core/masked_matmul.h"
 #include "core/matmul.h"
 #include "crypto/aes.h"
@@ -87,5 +88,11 @@ void matmul(std::span<const uint64_t> a, std::span<const uint64_t> b, std::span<
 void masked_matmul(int party, const MaskedMatmulKey& key, std::span<const uint64_t> x_hat,
                    std::span<const uint64_t> w_hat, std::span<uint64_t> share,
                    const MatmulDims& dims, MatmulKernel kernel = kDefaultMatmulKernel);
+
+// Party's shares of a gap truncation (core/gap_shift.h): x^ and the carry bits uploaded, the
+// key's packed fields read where they lie (else uploaded packed), the share downloaded. Checks as
+// check_gap_shift_arguments.
+void gap_shift(const GapShiftStep& step, const GapShiftKey& key, std::span<const uint64_t> x_hat,
+               std::span<const uint8_t> carry_hat, std::span<uint64_t> share);
 
 }  // namespace fss::gpu

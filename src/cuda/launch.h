@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "core/gap_shift.h"
 #include "cuda/ring_kernels.h"
 
 namespace fss::gpu {
@@ -52,5 +53,12 @@ cudaError_t launch_masked_matmul_left(int party, const uint64_t* x_hat, const ui
 cudaError_t launch_masked_matmul_share(int n, const uint64_t* left_product,
                                        const uint64_t* mask_product, const uint8_t* c,
                                        uint64_t* share, size_t count, cudaStream_t stream);
+
+// share[i] = gap_shift_share (core/gap_shift.h) at x_hat[i], bit i of carry_hat and value i of
+// each packed field (n, f and n bits) where it lies.
+cudaError_t launch_gap_shift(const GapShiftStep& step, const uint64_t* x_hat,
+                             const uint8_t* carry_hat, const uint8_t* carry_mask,
+                             const uint8_t* r_msb, const uint8_t* correction, uint64_t* share,
+                             size_t count, cudaStream_t stream);
 
 }  // namespace fss::gpu

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/bitpack.h"
+#include "core/comparison_share.h"
 #include "core/error.h"
 #include "core/ring.h"
 #include "crypto/backend.h"
@@ -32,8 +33,9 @@ void gen_comparison_bit(std::span<const uint64_t> alphas, int m, int bits, Seede
   }
 }
 
-Words eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> x_hat,
-                          uint64_t offset, int m, int bits, Opener& opener) {
+OpenedComparisonBits open_comparison_bits(int party, ByteReader& key,
+                                          std::span<const uint64_t> x_hat, uint64_t offset, int m,
+                                          int bits, Opener& opener) {
   const size_t count = x_hat.size();
   const DpfKeyRecord dpf = read_dpf_record(key);
   if (dpf.count != count || dpf.params.n != m || dpf.params.out_bits != 1)
@@ -41,7 +43,7 @@ Words eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> 
          "{}: comparison DPF batch has {} keys of n = {}, l = {}; expected {} of n = {}, l = 1",
          key.source(), dpf.count, dpf.params.n, dpf.params.out_bits, count, m);
   const std::span<const uint8_t> s_xor = read_packed_bytes(key, count, 1, "comparison mask share");
-  const std::span<const uint8_t> s_arith = read_packed_bytes(key, count, bits, "comparison mask");
+  const PackedValues s_arith = read_packed_values(key, count, bits, "comparison mask");
 
   std::vector<uint8_t> c_xor(count);
   const uint64_t offsets[] = {offset};
@@ -57,18 +59,22 @@ Words eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> 
       byte |= static_cast<uint8_t>((c_xor[i] & 1) << (i - first));
     masked[j] = byte ^ s_xor[j];
   }
-  const std::vector<uint8_t> c_hat = opener.open_bits(masked, count);
+  return {opener.open_bits(masked, count), s_arith};
+}
 
+Words eval_comparison_bit(int party, ByteReader& key, std::span<const uint64_t> x_hat,
+                          uint64_t offset, int m, int bits, Opener& opener) {
+  const size_t count = x_hat.size();
+  const OpenedComparisonBits opened =
+      open_comparison_bits(party, key, x_hat, offset, m, bits, opener);
   const Ring ring{bits};
   Words c_share = words_for_overwrite(count);
   for_each_block(count, [&](size_t first, size_t size) {
     uint64_t s[kBlockElements];
-    unpack_block(s_arith, bits, first, {s, size});
-    for (size_t k = 0; k < size; ++k) {
-      const size_t i = first + k;
-      const uint64_t c = (c_hat[i / 8] >> (i % 8)) & 1;
-      c_share[i] = ring.add(party * c, ring.mul(uint64_t{1} - 2 * c, s[k]));
-    }
+    unpack_block(opened.mask_share.bytes, bits, first, {s, size});
+    for (size_t k = 0; k < size; ++k)
+      c_share[first + k] =
+          comparison_share(party, ring, packed_bit(opened.c_hat.data(), first + k), s[k]);
   });
   return c_share;
 }

@@ -38,9 +38,4 @@ PackedValues read_packed_values(ByteReader& in, size_t count, int bits, const ch
   return {read_packed_bytes(in, count, bits, what), device};
 }
 
-void unpack_block(std::span<const uint8_t> packed, int bits, size_t first,
-                  std::span<uint64_t> out) {
-  unpack(packed.subspan(first / 8 * bits, packed_bytes(out.size(), bits)), bits, out);
-}
-
 }  // namespace fss

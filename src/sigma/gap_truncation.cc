@@ -6,7 +6,9 @@
 
 #include "core/bitpack.h"
 #include "core/error.h"
+#include "core/gap_shift.h"
 #include "core/ring.h"
+#include "crypto/backend.h"
 #include "mpc/comparison_bit.h"
 #include "mpc/gate_keys.h"
 
@@ -75,25 +77,12 @@ void GapShiftGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns 
   const uint64_t output_offset = arithmetic_ ? uint64_t{1} << (n - 2 - f_) : 0;
 
   // The carry compares y^ mod 2^f, y^ = x^ + input_offset, with r mod 2^f.
-  const Words carry =
-      eval_comparison_bit(party, key, x_hat[0], low.mod(input_offset), f_, n, opener);
-  const std::span<const uint8_t> r_msb = read_packed_bytes(key, count, f_, "mask MSB share");
-  const std::span<const uint8_t> correction =
-      read_packed_bytes(key, count, n, "output mask correction");
-
-  for_each_block(count, [&](size_t first, size_t size) {
-    uint64_t msb[kBlockElements], corr[kBlockElements];
-    unpack_block(r_msb, f_, first, {msb, size});
-    unpack_block(correction, n, first, {corr, size});
-    for (size_t k = 0; k < size; ++k) {
-      const size_t i = first + k;
-      const uint64_t y_hat = ring.add(x_hat[0][i], input_offset);
-      const uint64_t public_part = party == 0 ? ring.sub(ring.lrs(y_hat, f_), output_offset) : 0;
-      // Lemma 2: the wrap 1{y^ < r} is MSB(r) where MSB(y^) = 0, and 0 elsewhere.
-      const uint64_t wrap = ring.msb(y_hat) ? 0 : ring.mul(msb[k], uint64_t{1} << (n - f_));
-      share[0][i] = ring.add(ring.sub(ring.add(public_part, wrap), carry[i]), corr[k]);
-    }
-  });
+  const OpenedComparisonBits carry =
+      open_comparison_bits(party, key, x_hat[0], low.mod(input_offset), f_, n, opener);
+  const GapShiftKey fields{carry.mask_share, read_packed_values(key, count, f_, "mask MSB share"),
+                           read_packed_values(key, count, n, "output mask correction")};
+  backend().gap_shift({party, ring, f_, input_offset, output_offset}, fields, x_hat[0], carry.c_hat,
+                      share[0]);
 }
 
 Shared gap_lrs(Engine& engine, const Masked& x, int f) {

@@ -13,6 +13,7 @@
 
 #include "core/bitpack.h"
 #include "core/error.h"
+#include "core/gap_shift.h"
 #include "crypto/dpf_math.h"
 #include "cuda/device_buffer.h"
 #include "cuda/devices.h"
@@ -179,6 +180,53 @@ TEST_F(CudaBackendTest, MaskedMatmulEqualsCpu) {
           EXPECT_EQ(uploaded, cpu);
           EXPECT_EQ(in_place, cpu);
         }
+}
+
+// A gap truncation's last step (core/gap_shift.h) from fields resident at aligned and odd offsets
+// and from host memory, both parties, ARS and LRS offsets, widths up to 64 and counts that end
+// inside a byte: the CPU's shares.
+TEST_F(CudaBackendTest, GapShiftEqualsCpu) {
+  std::mt19937_64 rng(seed_);
+  for (const int n : {2, 13, 50, 64})
+    for (const int f : {1, n / 2 + 1, n - 1})
+      for (const size_t count : {size_t{1}, size_t{4099}})
+        for (const bool arithmetic : {false, true})
+          for (int party = 0; party < 2; ++party)
+            for (const size_t prefix : {0, 3}) {
+              if (f < 1 || f >= n || (arithmetic && f > n - 2)) continue;
+              SCOPED_TRACE(::testing::Message()
+                           << "n " << n << " f " << f << " count " << count << " arithmetic "
+                           << arithmetic << " party " << party << " prefix " << prefix << ", seed "
+                           << seed_);
+              const Ring ring{n};
+              const GapShiftStep step{party, ring, f, arithmetic ? uint64_t{1} << (n - 2) : 0,
+                                      arithmetic ? uint64_t{1} << (n - 2 - f) : 0};
+              const std::vector<uint64_t> x_hat = random_words(rng, count);
+              const std::vector<uint8_t> carry_hat = pack(random_words(rng, count), 1);
+              ByteWriter writer;
+              for (size_t i = 0; i < prefix; ++i) writer.put<uint8_t>(0);
+              const int widths[] = {n, f, n};
+              for (const int bits : widths) writer.put_bytes(pack(random_words(rng, count), bits));
+              const std::unique_ptr<ResidentBytes> copy = gpu_->make_resident(writer.data());
+              GapShiftKey host_key, resident_key;
+              PackedValues* fields[2][3] = {
+                  {&host_key.carry_mask, &host_key.r_msb, &host_key.correction},
+                  {&resident_key.carry_mask, &resident_key.r_msb, &resident_key.correction}};
+              size_t offset = prefix;
+              for (int k = 0; k < 3; ++k) {
+                const size_t bytes = packed_bytes(count, widths[k]);
+                const std::span<const uint8_t> field(writer.data().data() + offset, bytes);
+                *fields[0][k] = {field};
+                *fields[1][k] = {field, copy->data() + offset};
+                offset += bytes;
+              }
+              std::vector<uint64_t> cpu(count), uploaded(count, 0xdead), in_place(count, 0xbeef);
+              cpu_backend().gap_shift(step, host_key, x_hat, carry_hat, cpu);
+              gpu_->gap_shift(step, host_key, x_hat, carry_hat, uploaded);
+              gpu_->gap_shift(step, resident_key, x_hat, carry_hat, in_place);
+              EXPECT_EQ(uploaded, cpu);
+              EXPECT_EQ(in_place, cpu);
+            }
 }
 
 // The matmul kernel with its inner dimension split over 1 to 64 blocks per tile, including
