@@ -48,10 +48,15 @@ class CountingBackend final : public Backend {
     ++matmuls;
     cpu_backend().matmul(a, b, c, dims);
   }
+  void gap_shift(const GapShiftStep& step, const GapShiftKey& key, std::span<const uint64_t> x_hat,
+                 std::span<const uint8_t> carry_hat, std::span<uint64_t> share) override {
+    ++gap_shifts;
+    cpu_backend().gap_shift(step, key, x_hat, carry_hat, share);
+  }
 
   // Atomic: the dealer and both parties may share one backend from their threads.
   std::atomic<int> dpf_gens = 0, dpf_evals = 0, compares = 0, full_domain_dots = 0, dcf_gens = 0,
-                   dcf_evals = 0, matmuls = 0;
+                   dcf_evals = 0, matmuls = 0, gap_shifts = 0;
 };
 
 }  // namespace fss::testing

@@ -18,6 +18,7 @@ TEST(BackendRouting, EveryBulkOperationOfAModelReachesTheRunsBackend) {
     EXPECT_GT(counting.compares, 0);
     EXPECT_GT(counting.full_domain_dots, 0);  // lookup tables (nExp, reciprocal, rsqrt, GeLU)
     EXPECT_GT(counting.matmuls, 0);
+    EXPECT_GT(counting.gap_shifts, 0);  // the gap truncations' last step
   }
 }
 
