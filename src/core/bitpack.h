@@ -58,7 +58,7 @@ FSS_HD uint64_t packed_value(const uint8_t* bytes, int n, uint64_t i) {
   return n == 64 ? value : value & ((uint64_t{1} << n) - 1);
 }
 
-// Bit i of a packed bit string (core/bitpack.h at n = 1).
+// Bit i of packed one-bit values (the packing above at n = 1).
 FSS_HD constexpr uint64_t packed_bit(const uint8_t* bits, uint64_t i) {
   return (bits[i / 8] >> (i % 8)) & 1;
 }
