@@ -10,9 +10,10 @@ void check_gap_shift_arguments(const GapShiftStep& step, const GapShiftKey& key,
   const int n = step.ring.n;
   if (step.party != 0 && step.party != 1)
     fail(ErrorKind::kInvalidArgument, "{}: party {}", where, step.party);
-  if (n < 2 || n > 64 || step.f < 1 || step.f >= n)
-    fail(ErrorKind::kInvalidArgument, "{}: needs 1 <= f < n <= 64, got f = {}, n = {}", where,
-         step.f, n);
+  const int max_f = step.arithmetic ? n - 2 : n - 1;
+  if (n < 2 || n > 64 || step.f < 1 || step.f > max_f)
+    fail(ErrorKind::kInvalidArgument, "{}: {} needs 1 <= f <= {} and n <= 64, got f = {}, n = {}",
+         where, step.arithmetic ? "ARS" : "LRS", step.arithmetic ? "n-2" : "n-1", step.f, n);
   const size_t count = x_hat.size();
   if (share.size() != count || carry_hat.size() != packed_bytes(count, 1))
     fail(ErrorKind::kInvalidArgument,

@@ -16,10 +16,15 @@ namespace fss {
 // The public constants of one gap truncation.
 struct GapShiftStep {
   int party = 0;
-  Ring ring{1};                // Z_{2^n}, the input's ring and the output's
-  int f = 1;                   // the shift, 1 <= f < n
-  uint64_t input_offset = 0;   // 2^{n-2} for ARS (x + 2^{n-2} is non-negative), 0 for LRS
-  uint64_t output_offset = 0;  // 2^{n-2-f} for ARS, 0 for LRS
+  Ring ring{1};             // Z_{2^n}, the input's ring and the output's
+  int f = 1;                // the shift: 1 <= f < n for LRS, f <= n - 2 for ARS
+  bool arithmetic = false;  // ARS, else LRS
+
+  // ARS shifts y = x + 2^{n-2}, non-negative where |x| < 2^{n-2}, and subtracts 2^{n-2-f} after.
+  FSS_HD constexpr uint64_t input_offset() const {
+    return arithmetic ? uint64_t{1} << (ring.n - 2) : 0;
+  }
+  FSS_HD constexpr uint64_t output_offset() const { return input_offset() >> f; }
 };
 
 // One party's key fields after the carry's comparison key, `count` values each.
@@ -37,15 +42,16 @@ FSS_HD constexpr uint64_t gap_shift_share(const GapShiftStep& step, uint64_t x_h
                                           uint64_t r_msb_share, uint64_t correction_share) {
   const Ring ring = step.ring;
   const uint64_t carry = comparison_share(step.party, ring, carry_hat, carry_mask_share);
-  const uint64_t y_hat = ring.add(x_hat, step.input_offset);
+  const uint64_t y_hat = ring.add(x_hat, step.input_offset());
   const uint64_t public_part =
-      step.party == 0 ? ring.sub(ring.lrs(y_hat, step.f), step.output_offset) : 0;
+      step.party == 0 ? ring.sub(ring.lrs(y_hat, step.f), step.output_offset()) : 0;
   const uint64_t wrap =
       ring.msb(y_hat) ? 0 : ring.mul(r_msb_share, uint64_t{1} << (ring.n - step.f));
   return ring.add(ring.sub(ring.add(public_part, wrap), carry), correction_share);
 }
 
-// Throws kInvalidArgument, naming `where`, unless party is 0 or 1, 1 <= f < n <= 64, the carry
+// Throws kInvalidArgument, naming `where`, unless party is 0 or 1, 1 <= f < n <= 64 (f <= n - 2
+// for ARS), the carry
 // bits hold x_hat.size() bits, the share has x_hat.size() elements and each field holds
 // x_hat.size() values of its width.
 void check_gap_shift_arguments(const GapShiftStep& step, const GapShiftKey& key,

@@ -24,7 +24,7 @@ void gen_comparison_bit(std::span<const uint64_t> alphas, int m, int bits, Seede
                         ByteWriter& key0, ByteWriter& key1);
 
 // The opened bits c ^ s of a batch of comparisons and the key's shares of s, from which
-// core/gap_shift.h's comparison_share makes [c] element by element.
+// core/comparison_share.h's comparison_share makes [c] element by element.
 struct OpenedComparisonBits {
   std::vector<uint8_t> c_hat;  // packed one bit each (core/bitpack.h at n = 1)
   PackedValues mask_share;     // `bits`-bit shares of s, one per comparison

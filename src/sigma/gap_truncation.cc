@@ -70,19 +70,15 @@ void GapShiftGate::gen(InColumns r_in, InColumns r_out, SeededPrg& prg, ByteWrit
 void GapShiftGate::eval(int party, ByteReader& key, InColumns x_hat, OutColumns share,
                         Opener& opener) const {
   const size_t count = x_hat[0].size();
-  const Ring ring = input_.ring();
-  const Ring low{f_};
   const int n = input_.n;
-  const uint64_t input_offset = arithmetic_ ? uint64_t{1} << (n - 2) : 0;
-  const uint64_t output_offset = arithmetic_ ? uint64_t{1} << (n - 2 - f_) : 0;
+  const GapShiftStep step{party, input_.ring(), f_, arithmetic_};
 
   // The carry compares y^ mod 2^f, y^ = x^ + input_offset, with r mod 2^f.
   const OpenedComparisonBits carry =
-      open_comparison_bits(party, key, x_hat[0], low.mod(input_offset), f_, n, opener);
+      open_comparison_bits(party, key, x_hat[0], Ring{f_}.mod(step.input_offset()), f_, n, opener);
   const GapShiftKey fields{carry.mask_share, read_packed_values(key, count, f_, "mask MSB share"),
                            read_packed_values(key, count, n, "output mask correction")};
-  backend().gap_shift({party, ring, f_, input_offset, output_offset}, fields, x_hat[0], carry.c_hat,
-                      share[0]);
+  backend().gap_shift(step, fields, x_hat[0], carry.c_hat, share[0]);
 }
 
 Shared gap_lrs(Engine& engine, const Masked& x, int f) {

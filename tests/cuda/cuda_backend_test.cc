@@ -198,9 +198,7 @@ TEST_F(CudaBackendTest, GapShiftEqualsCpu) {
                            << "n " << n << " f " << f << " count " << count << " arithmetic "
                            << arithmetic << " party " << party << " prefix " << prefix << ", seed "
                            << seed_);
-              const Ring ring{n};
-              const GapShiftStep step{party, ring, f, arithmetic ? uint64_t{1} << (n - 2) : 0,
-                                      arithmetic ? uint64_t{1} << (n - 2 - f) : 0};
+              const GapShiftStep step{party, Ring{n}, f, arithmetic};
               const std::vector<uint64_t> x_hat = random_words(rng, count);
               const std::vector<uint8_t> carry_hat = pack(random_words(rng, count), 1);
               ByteWriter writer;
